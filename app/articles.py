@@ -1,0 +1,89 @@
+"""Articles and the in-memory store that serves them.
+
+Content is fixed while a process runs, so the store is built once at start-up and
+never changes afterwards: every thread and every worker can read it without locks.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable, Iterator
+
+
+@dataclass(frozen=True)
+class Article:
+    """One published article, with its body already rendered to HTML."""
+
+    slug: str
+    title: str
+    published: datetime
+    body_html: str
+    summary: str
+    updated: datetime | None = None
+    authors: tuple[str, ...] = ()
+    dateline: str = ""
+    section: str = ""
+    tags: tuple[str, ...] = ()
+    image: str | None = None
+    image_credit: str | None = None
+    source_url: str | None = None
+    source_path: str = field(default="", compare=False)
+
+    @property
+    def modified(self) -> datetime:
+        """When the article last changed: its update if it has one, else publication."""
+        return self.updated or self.published
+
+
+class DuplicateSlug(ValueError):
+    """Two articles claim the same URL; serving either would hide the other."""
+
+
+class ArticleStore:
+    """Articles newest first (ties by slug), found by slug in O(1).
+
+    The order is what readers see on the front page and what "Next Article" follows:
+    next() goes one step older and wraps from the oldest back to the newest.
+    """
+
+    def __init__(self, articles: Iterable[Article] = ()):
+        ordered = sorted(articles, key=lambda a: a.slug)
+        ordered.sort(key=lambda a: a.published, reverse=True)
+        index: dict[str, int] = {}
+        for position, article in enumerate(ordered):
+            if article.slug in index:
+                raise DuplicateSlug(f"duplicate slug {article.slug!r}")
+            index[article.slug] = position
+        self._articles: tuple[Article, ...] = tuple(ordered)
+        self._index = index
+
+    def __len__(self) -> int:
+        return len(self._articles)
+
+    def __iter__(self) -> Iterator[Article]:
+        return iter(self._articles)
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._index
+
+    def get(self, slug: str) -> Article | None:
+        position = self._index.get(slug)
+        return None if position is None else self._articles[position]
+
+    def next(self, slug: str) -> Article | None:
+        """The article after `slug` in reading order, or None if `slug` is unknown."""
+        position = self._index.get(slug)
+        if position is None:
+            return None
+        return self._articles[(position + 1) % len(self._articles)]
+
+    def page(self, number: int, per_page: int) -> tuple[Article, ...]:
+        """Articles on front-page `number` (from 1); empty past the end."""
+        if number < 1 or per_page < 1:
+            return ()
+        start = (number - 1) * per_page
+        return self._articles[start:start + per_page]
+
+    def page_count(self, per_page: int) -> int:
+        """Number of front pages; an empty site still has one (empty) page."""
+        return max(1, -(-len(self._articles) // per_page))

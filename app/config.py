@@ -1,0 +1,62 @@
+"""Site settings: defaults here, then FLASK_* environment variables, then the factory's
+argument (tests). A site owner changes the site without touching code:
+
+    FLASK_SITE_NAME="Harbour Post" FLASK_SITE_URL=https://news.example.org flask run
+    FLASK_SOCIAL_PROFILES__facebook=https://www.facebook.com/harbourpost
+
+The site keeps no sessions and sets no cookies, so it needs no SECRET_KEY.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# The networks of the "Follow us" bar, in the order they are shown.
+SOCIAL_NETWORKS = ("facebook", "x", "instagram", "linkedin", "youtube", "pinterest", "snapchat")
+
+DEFAULTS = {
+    "SITE_NAME": "The Small Dispatch",
+    "SITE_DESCRIPTION": "News articles, served fast and readable everywhere.",
+    # Absolute URLs (canonical links, share links, feeds) are built from this, never
+    # from the request's Host header, so every response is the same for every client.
+    "SITE_URL": "http://127.0.0.1:5000",
+    "SITE_LANGUAGE": "en",
+    "CONTENT_DIR": str(PROJECT_ROOT / "content" / "articles"),
+    "ARTICLES_PER_PAGE": 10,
+    # Profile URL per network; a network with no URL is not shown.
+    "SOCIAL_PROFILES": {},
+    # Seconds a browser or CDN may reuse an HTML page before revalidating it.
+    "HTML_MAX_AGE": 300,
+}
+
+
+class ConfigError(ValueError):
+    """A setting that cannot work, named so the operator can fix it."""
+
+
+def check(config) -> None:
+    """Normalise and validate the settings that would otherwise fail far from their cause."""
+    site_url = str(config["SITE_URL"]).rstrip("/")
+    parts = urlsplit(site_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"SITE_URL must be an absolute http(s) URL, got {config['SITE_URL']!r}")
+    config["SITE_URL"] = site_url
+
+    profiles = config["SOCIAL_PROFILES"]
+    if not isinstance(profiles, dict):
+        raise ConfigError("SOCIAL_PROFILES must be a mapping of network to profile URL")
+    for network, url in profiles.items():
+        if network not in SOCIAL_NETWORKS:
+            raise ConfigError(f"SOCIAL_PROFILES has unknown network {network!r} "
+                              f"(known: {', '.join(SOCIAL_NETWORKS)})")
+        if url and urlsplit(str(url)).scheme != "https":
+            raise ConfigError(f"SOCIAL_PROFILES[{network!r}] must be an https URL, got {url!r}")
+
+    per_page = config["ARTICLES_PER_PAGE"]
+    if not isinstance(per_page, int) or isinstance(per_page, bool) or per_page < 1:
+        raise ConfigError(f"ARTICLES_PER_PAGE must be a positive whole number, got {per_page!r}")
+    max_age = config["HTML_MAX_AGE"]
+    if not isinstance(max_age, int) or isinstance(max_age, bool) or max_age < 0:
+        raise ConfigError(f"HTML_MAX_AGE must be a whole number of seconds, got {max_age!r}")

@@ -1,0 +1,216 @@
+"""Turn the files in content/articles/ into Articles.
+
+Editors write one Markdown file per article with YAML front matter, as in Hugo or
+Jekyll. Every problem is reported with the file (and line, where known) so that an
+editor can fix it; the site refuses to start rather than serve half its content.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import frontmatter
+import yaml
+from markdown_it import MarkdownIt
+
+from .articles import Article, ArticleStore
+
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+KNOWN_FIELDS = {
+    "title", "slug", "published", "updated", "authors", "dateline", "section", "tags",
+    "summary", "image", "image_credit", "source_url",
+}
+
+# CommonMark with raw HTML turned off: an editor's "<script>" is shown, never run.
+_markdown = MarkdownIt("commonmark", {"html": False})
+
+
+@dataclass(frozen=True)
+class ContentError(Exception):
+    """One problem in one content file, in the words an editor needs to fix it."""
+
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+class ContentErrors(Exception):
+    """Every problem found in a content directory, so editors can fix them in one go."""
+
+    def __init__(self, errors: list[ContentError]):
+        self.errors = errors
+        super().__init__("\n".join(str(error) for error in errors))
+
+
+def render_markdown(text: str) -> str:
+    return _markdown.render(text)
+
+
+def first_paragraph_text(markdown_text: str) -> str:
+    """The plain text of the first paragraph: the summary when none is given."""
+    tokens = _markdown.parse(markdown_text)
+    for position, token in enumerate(tokens):
+        if token.type == "paragraph_open":
+            inline = tokens[position + 1]
+            parts = []
+            for child in inline.children or ():
+                if child.type in ("text", "code_inline"):
+                    parts.append(child.content)
+                elif child.type in ("softbreak", "hardbreak"):
+                    parts.append(" ")
+            return " ".join("".join(parts).split())
+    return ""
+
+
+def _field_line(text: str, name: str) -> int | None:
+    """The line of `name:` in the front matter, to point the editor at it."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(f"{name}:"):
+            return number
+    return None
+
+
+def _timestamp(value, name: str, path: str, text: str) -> datetime:
+    line = _field_line(text, name)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ContentError(path, f"{name} is not an ISO 8601 date and time: {value!r}",
+                               line) from None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        raise ContentError(path, f"{name} has a date but no time and timezone "
+                                 f"(write e.g. {value.isoformat()}T09:00:00+00:00)", line)
+    if not isinstance(value, datetime):
+        raise ContentError(path, f"{name} must be a date and time, not {value!r}", line)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ContentError(path, f"{name} has no timezone (add e.g. +00:00 or Z)", line)
+    return value
+
+
+def _text(meta: dict, name: str, path: str, text: str, required: bool = False) -> str:
+    value = meta.get(name)
+    if value is None:
+        if required:
+            raise ContentError(path, f"missing required field {name!r}", 1)
+        return ""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ContentError(path, f"{name} must be text", _field_line(text, name))
+    value = str(value).strip()
+    if required and not value:
+        raise ContentError(path, f"{name} is empty", _field_line(text, name))
+    return value
+
+
+def _text_list(meta: dict, name: str, path: str, text: str) -> tuple[str, ...]:
+    value = meta.get(name)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ContentError(path, f"{name} must be a list of names", _field_line(text, name))
+    return tuple(v.strip() for v in value)
+
+
+def parse_article(text: str, path: str, default_slug: str) -> Article:
+    """One file's text -> an Article, or a ContentError naming what is wrong."""
+    if not text.startswith("---"):
+        raise ContentError(path, "no front matter: the file must start with a '---' line", 1)
+    try:
+        post = frontmatter.loads(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 2 if mark is not None else None  # +1 for '---', +1 from 0-based
+        raise ContentError(path, f"front matter is not valid YAML: {error.problem}", line) from None
+    except yaml.YAMLError as error:
+        raise ContentError(path, f"front matter is not valid YAML: {error}", 1) from None
+    meta = post.metadata
+    if not isinstance(meta, dict) or not meta:
+        raise ContentError(path, "front matter is empty or not a set of 'name: value' fields", 1)
+    unknown = sorted(set(map(str, meta)) - KNOWN_FIELDS)
+    if unknown:
+        raise ContentError(path, f"unknown field {unknown[0]!r} (known: "
+                                 f"{', '.join(sorted(KNOWN_FIELDS))})", _field_line(text, unknown[0]))
+
+    slug = _text(meta, "slug", path, text) or default_slug
+    if not SLUG_PATTERN.fullmatch(slug):
+        raise ContentError(path, f"slug {slug!r} must be lower-case letters, digits and "
+                                 "single hyphens", _field_line(text, "slug"))
+    title = _text(meta, "title", path, text, required=True)
+    if "published" not in meta:
+        raise ContentError(path, "missing required field 'published'", 1)
+    published = _timestamp(meta["published"], "published", path, text)
+    updated = None
+    if meta.get("updated") is not None:
+        updated = _timestamp(meta["updated"], "updated", path, text)
+        if updated < published:
+            raise ContentError(path, "updated is earlier than published",
+                               _field_line(text, "updated"))
+    body = post.content
+    if not body.strip():
+        raise ContentError(path, "the article has no body text")
+    return Article(
+        slug=slug,
+        title=title,
+        published=published,
+        updated=updated,
+        authors=_text_list(meta, "authors", path, text),
+        dateline=_text(meta, "dateline", path, text),
+        section=_text(meta, "section", path, text),
+        tags=_text_list(meta, "tags", path, text),
+        summary=_text(meta, "summary", path, text) or first_paragraph_text(body),
+        image=_text(meta, "image", path, text) or None,
+        image_credit=_text(meta, "image_credit", path, text) or None,
+        source_url=_text(meta, "source_url", path, text) or None,
+        body_html=render_markdown(body),
+        source_path=path,
+    )
+
+
+def read_articles(directory: Path) -> tuple[list[Article], list[ContentError]]:
+    """Every article in `directory`, and every problem found: nothing stops at the first."""
+    articles: list[Article] = []
+    errors: list[ContentError] = []
+    if not directory.is_dir():
+        return [], [ContentError(str(directory), "content directory does not exist")]
+    seen: dict[str, str] = {}
+    for file in sorted(directory.glob("*.md")):
+        path = str(file)
+        try:
+            raw = file.read_bytes()
+        except OSError as error:
+            errors.append(ContentError(path, f"cannot be read: {error.strerror}"))
+            continue
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = raw[:error.start].count(b"\n") + 1
+            errors.append(ContentError(path, "is not UTF-8 text", line))
+            continue
+        try:
+            article = parse_article(text, path, default_slug=file.stem)
+        except ContentError as error:
+            errors.append(error)
+            continue
+        if article.slug in seen:
+            errors.append(ContentError(path, f"duplicate slug {article.slug!r}, also used by "
+                                             f"{seen[article.slug]}", _field_line(text, "slug")))
+            continue
+        seen[article.slug] = path
+        articles.append(article)
+    return articles, errors
+
+
+def load_store(directory: Path) -> ArticleStore:
+    """The store for `directory`, or ContentErrors listing every problem in it."""
+    articles, errors = read_articles(Path(directory))
+    if errors:
+        raise ContentErrors(errors)
+    return ArticleStore(articles)

@@ -1,0 +1,143 @@
+"""The site's pages: request -> store -> template -> cached response.
+
+Views never set headers themselves: they render (once per process) and hand the
+bytes to responses.respond, which knows about caching, encodings and 304s.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from .articles import Article, ArticleStore
+from .responses import PageCache, Rendered, respond
+from .share import follow_links, share_links
+
+bp = Blueprint("site", __name__)
+
+
+def store() -> ArticleStore:
+    return current_app.extensions["article_store"]
+
+
+def pages() -> PageCache:
+    return current_app.extensions["page_cache"]
+
+
+def canonical_url(endpoint: str, **values) -> str:
+    """An absolute URL from SITE_URL, never from the request's Host header."""
+    return current_app.config["SITE_URL"] + url_for(endpoint, **values)
+
+
+def body_with_dateline(article: Article) -> Markup:
+    """The body, its first paragraph opening with the dateline as printed papers do."""
+    body = Markup(article.body_html)
+    if article.dateline and body.startswith("<p>"):
+        return Markup('<p><span class="dateline">{}</span> — ').format(article.dateline) + body[3:]
+    return body
+
+
+def render_page(template: str, **context) -> Rendered:
+    return Rendered.from_text(render_template(template, **context))
+
+
+@bp.get("/")
+def index():
+    raw = request.args.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        abort(404)
+    number = int(raw)
+    per_page = current_app.config["ARTICLES_PER_PAGE"]
+    page_count = store().page_count(per_page)
+    if not 1 <= number <= page_count:
+        abort(404)
+
+    def render() -> Rendered:
+        return render_page(
+            "index.html",
+            articles=store().page(number, per_page),
+            page_number=number,
+            page_count=page_count,
+            canonical=canonical_url("site.index", page=number if number > 1 else None),
+        )
+
+    return respond(pages().get(("index", number), render))
+
+
+@bp.get("/articles/<slug>")
+def article(slug: str):
+    found = store().get(slug)
+    if found is None:
+        abort(404)
+
+    def render() -> Rendered:
+        url = canonical_url("site.article", slug=found.slug)
+        following = store().next(found.slug)
+        return render_page(
+            "article.html",
+            article=found,
+            body=body_with_dateline(found),
+            canonical=url,
+            next_article=None if following is found else following,
+            share_links=share_links(url, found.title),
+            follow_links=follow_links(current_app.config["SOCIAL_PROFILES"]),
+        )
+
+    return respond(pages().get(("article", slug), render))
+
+
+@bp.get("/articles/<slug>/next")
+def next_article(slug: str):
+    following = store().next(slug)
+    if following is None:
+        abort(404)
+    response = redirect(url_for("site.article", slug=following.slug), code=302)
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['HTML_MAX_AGE']}"
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    response = jsonify(status="ok", articles=len(store()))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def error_page(code: int, title: str, message: str) -> Rendered:
+    def render() -> Rendered:
+        return render_page("errors/error.html", code=code, title=title, message=message,
+                           follow_links=follow_links(current_app.config["SOCIAL_PROFILES"]))
+
+    return pages().get(("error", code), render)
+
+
+ERRORS = {
+    404: ("Page not found", "There is no page at this address. It may have moved, or the "
+                            "link may be mistyped."),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    500: ("Something went wrong", "The server could not show this page. Please try again "
+                                  "in a moment."),
+}
+
+
+def handle_http_error(error):
+    """The site's own error pages; anything unexpected becomes a plain 500 page."""
+    code = getattr(error, "code", None) or 500
+    if code not in ERRORS:
+        return error
+    try:
+        page = error_page(code, *ERRORS[code])
+    except Exception:  # the error page itself failed: still answer, never a traceback
+        current_app.logger.exception("error page %s failed to render", code)
+        return current_app.response_class(ERRORS[code][0], status=code, mimetype="text/plain")
+    response = respond(page, status=code, max_age=60)
+    if code == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    if code == 500:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.app_template_filter("long_date")
+def long_date(moment) -> str:
+    """'January 19, 2016': the date as the article's readers write it."""
+    return f"{moment:%B} {moment.day}, {moment.year}"

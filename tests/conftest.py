@@ -1,0 +1,40 @@
+"""Fixtures built from the application factory, as in Flask's tutorial."""
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from app.config import PROJECT_ROOT
+
+SITE_URL = "https://news.example.org"
+PROFILES = {
+    "facebook": "https://www.facebook.com/smalldispatch",
+    "x": "https://x.com/smalldispatch",
+    "instagram": "https://www.instagram.com/smalldispatch",
+    "linkedin": "https://www.linkedin.com/company/smalldispatch",
+    "youtube": "https://www.youtube.com/@smalldispatch",
+    "pinterest": "https://www.pinterest.com/smalldispatch",
+    "snapchat": "https://www.snapchat.com/add/smalldispatch",
+}
+CONTENT_DIR = PROJECT_ROOT / "content" / "articles"
+SEED_SLUG = "le-drian-carter-other-ministers-to-discuss-isis-strategy"
+
+
+@pytest.fixture
+def app():
+    return create_app({
+        "TESTING": True,
+        "SITE_URL": SITE_URL,
+        "SOCIAL_PROFILES": dict(PROFILES),
+        "CONTENT_DIR": str(CONTENT_DIR),
+    })
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
