@@ -1,0 +1,226 @@
+"""What readers and load balancers get from each route, with the HTML parsed."""
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from app import create_app
+from tests.conftest import PROFILES, SEED_SLUG, SITE_URL
+
+SEED_FILE = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_cf1eca6b1e41b37d.txt"
+
+
+def html(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html5lib")
+
+
+def text_of(element) -> str:
+    return " ".join(element.get_text().split())
+
+
+def seed_paragraphs() -> list[str]:
+    """The seed page's paragraphs, chrome dropped, non-breaking spaces made plain."""
+    lines = SEED_FILE.read_text(encoding="utf-8").splitlines()
+    body = [line for line in lines[5:] if line.strip() and line.strip() != "Next Article"]
+    return [" ".join(line.replace("\u00a0", " ").split()) for line in body]
+
+
+@pytest.fixture
+def seed_page(client):
+    response = client.get(f"/articles/{SEED_SLUG}")
+    assert response.status_code == 200
+    return html(response)
+
+
+def test_seed_article_header(seed_page):
+    article = seed_page.select_one("main article")
+    assert text_of(article.select_one("header h1")) == (
+        "Le Drian, Carter, Other Ministers To Discuss ISIS Strategy")
+    time = article.select_one("header time")
+    assert time["datetime"].startswith("2016-01-19T")
+    assert re.search(r"([+-]\d\d:\d\d|Z)$", time["datetime"]), "datetime needs a timezone"
+    assert text_of(time) == "January 19, 2016"
+    assert "AFP/Getty Images" in text_of(article.select_one(".credit"))
+    assert text_of(article.select_one(".dateline")) == "PARIS"
+    assert seed_page.title.string.startswith("Le Drian, Carter")
+
+
+@pytest.mark.skipif(not SEED_FILE.exists(), reason="shared/seeds is not beside the project")
+def test_seed_article_has_every_paragraph_word_for_word(seed_page):
+    expected = seed_paragraphs()
+    assert len(expected) == 12
+    shown = [text_of(p) for p in seed_page.select("main article .article-body p")]
+    assert shown == expected
+    assert "“acceleration and intensification”" in shown[3]
+
+
+def test_share_links_carry_the_canonical_url(seed_page):
+    canonical = f"{SITE_URL}/articles/{SEED_SLUG}"
+    title = "Le Drian, Carter, Other Ministers To Discuss ISIS Strategy"
+    assert seed_page.select_one('link[rel="canonical"]')["href"] == canonical
+    bar = seed_page.select_one('nav[aria-label="Share this article"]')
+    links = {a["aria-label"]: a for a in bar.select("a")}
+    assert set(links) == {"Share on Facebook", "Share on X", "Share on LinkedIn",
+                          "Share on Pinterest", "Share by email"}
+    expected = {
+        "Share on Facebook": ("www.facebook.com", "/sharer/sharer.php", {"u": canonical}),
+        "Share on X": ("x.com", "/intent/tweet", {"url": canonical, "text": title}),
+        "Share on LinkedIn": ("www.linkedin.com", "/sharing/share-offsite/", {"url": canonical}),
+        "Share on Pinterest": ("www.pinterest.com", "/pin/create/button/",
+                               {"url": canonical, "description": title}),
+    }
+    for label, (host, path, params) in expected.items():
+        parts = urlsplit(links[label]["href"])
+        assert (parts.scheme, parts.netloc, parts.path) == ("https", host, path)
+        assert {k: v[0] for k, v in parse_qs(parts.query).items()} == params
+    mail = urlsplit(links["Share by email"]["href"])
+    assert mail.scheme == "mailto"
+    assert {k: v[0] for k, v in parse_qs(mail.query).items()} == {"subject": title,
+                                                                  "body": canonical}
+    for a in bar.select("a"):
+        svg = a.find("svg")
+        assert svg["aria-hidden"] == "true"
+        assert not text_of(a), "the accessible name comes from aria-label"
+
+
+def test_share_url_ignores_the_host_header(client):
+    page = html(client.get(f"/articles/{SEED_SLUG}", headers={"Host": "evil.example"}))
+    for a in page.select('nav[aria-label="Share this article"] a'):
+        assert "evil.example" not in a["href"]
+    assert page.select_one('link[rel="canonical"]')["href"].startswith(SITE_URL)
+
+
+def test_script_only_buttons_are_hidden_without_javascript(seed_page):
+    bar = seed_page.select_one('nav[aria-label="Share this article"]')
+    for button in bar.select("button"):
+        assert button.find_parent(attrs={"hidden": True}) is not None
+
+
+def test_follow_bar_links_to_every_configured_profile(seed_page):
+    bar = seed_page.select_one('nav[aria-label="Follow us"]')
+    hrefs = [a["href"] for a in bar.select("a")]
+    assert hrefs == list(PROFILES.values())
+    labels = [a["aria-label"] for a in bar.select("a")]
+    assert labels[1] == "Follow us on X"
+
+
+def test_networks_without_a_url_are_not_shown(app):
+    partial = create_app({**app.config, "SOCIAL_PROFILES": {"youtube": PROFILES["youtube"]}})
+    page = html(partial.test_client().get(f"/articles/{SEED_SLUG}"))
+    bar = page.select_one('nav[aria-label="Follow us"]')
+    assert [a["href"] for a in bar.select("a")] == [PROFILES["youtube"]]
+
+
+def test_no_follow_bar_without_profiles(app):
+    bare = create_app({**app.config, "SOCIAL_PROFILES": {}})
+    page = html(bare.test_client().get(f"/articles/{SEED_SLUG}"))
+    assert page.select_one('nav[aria-label="Follow us"]') is None
+
+
+def test_next_article_link_follows_the_store(app, client):
+    store = app.extensions["article_store"]
+    for article in store:
+        page = html(client.get(f"/articles/{article.slug}"))
+        link = page.select_one('a[rel="next"]')
+        assert link["href"] == f"/articles/{store.next(article.slug).slug}"
+
+
+def test_next_article_link_is_hidden_when_next_is_itself(tmp_path):
+    (tmp_path / "only.md").write_text("---\ntitle: Only\npublished: 2024-01-01T00:00:00Z\n---\n"
+                                      "Text.\n", encoding="utf-8")
+    page = html(create_app({"CONTENT_DIR": str(tmp_path)}).test_client().get("/articles/only"))
+    assert page.select_one('a[rel="next"]') is None
+
+
+def test_next_route_redirects_and_wraps(app, client):
+    slugs = [a.slug for a in app.extensions["article_store"]]
+    for current, following in zip(slugs, slugs[1:] + slugs[:1]):
+        response = client.get(f"/articles/{current}/next")
+        assert response.status_code == 302
+        assert response.headers["Location"] == f"/articles/{following}"
+
+
+def test_next_route_unknown_slug_is_404(client):
+    assert client.get("/articles/no-such-story/next").status_code == 404
+
+
+def test_front_page_lists_articles_newest_first(app, client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    page = html(response)
+    items = page.select("main ol.article-list > li")
+    store = list(app.extensions["article_store"])
+    assert [text_of(li.select_one("h2")) for li in items] == [a.title for a in store]
+    first = items[0]
+    assert first.select_one("h2 a")["href"] == f"/articles/{store[0].slug}"
+    assert first.select_one("time")["datetime"] == store[0].published.isoformat()
+    assert text_of(first.select_one(".summary")) == store[0].summary
+
+
+def test_front_page_pagination(app):
+    paged = create_app({**app.config, "ARTICLES_PER_PAGE": 3})
+    client = paged.test_client()
+    store = list(paged.extensions["article_store"])
+    first, second = html(client.get("/")), html(client.get("/?page=2"))
+    assert len(first.select("ol.article-list > li")) == 3
+    assert first.select_one('.pagination a[rel="next"]')["href"] == "/?page=2"
+    assert [text_of(h) for h in second.select("ol.article-list h2")] == [
+        a.title for a in store[3:6]]
+    assert second.select_one('.pagination a[rel="prev"]')["href"] == "/"
+    assert client.get("/?page=3").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["?page=2", "?page=0", "?page=-1", "?page=abc",
+                                   "?page=99999999999999999999", "?page=%EF%BC%91"])
+def test_front_page_out_of_range_is_404(client, query):
+    response = client.get("/" + query)
+    assert response.status_code == 404
+
+
+def test_unknown_article_gets_the_sites_404_page(client):
+    response = client.get("/articles/no-such-story")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    page = html(response)
+    assert text_of(page.select_one("main h1")) == "Page not found"
+    assert page.select_one('main a[href="/"]') is not None
+
+
+def test_wrong_method_is_405_with_allow(client):
+    response = client.post(f"/articles/{SEED_SLUG}")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+    assert text_of(html(response).select_one("main h1")) == "Method not allowed"
+
+
+def test_unexpected_error_is_a_500_page_without_traceback(app):
+    app.config["TESTING"] = False
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "secret internals" not in body and "Traceback" not in body
+    assert text_of(html(response).select_one("main h1")) == "Something went wrong"
+
+
+def test_healthz_counts_articles(app, client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "articles": len(app.extensions["article_store"])}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_article_page_is_semantic(seed_page):
+    assert seed_page.select_one("html")["lang"] == "en"
+    assert seed_page.select_one("a.skip-link")["href"] == "#main"
+    assert seed_page.select_one("main#main article header h1") is not None
+    assert len(seed_page.select("h1")) == 1
+    assert seed_page.select_one('meta[name="viewport"]') is not None
