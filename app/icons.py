@@ -32,8 +32,12 @@ FONTAWESOME = "fontawesomefree"
 
 # Frames for the composed variants: Tabler's own outline shapes.
 FRAMES = {"circle": "circle", "square": "square-rounded"}
-# How much of the 24x24 box the base glyph keeps inside a frame.
-FRAME_SCALE = 0.55
+# How much of the 24x24 box the base glyph keeps inside a frame, and the stroke width
+# it is drawn at once shrunk (in the 24x24 box's units). At Tabler's full 2 the
+# detailed brand glyphs (Google, Pinterest, the calendar) clog into blots at 24 px;
+# 1.75 keeps them legible and still reads as the same weight as the frame.
+FRAME_SCALE = 0.6
+FRAMED_STROKE = 1.75
 
 # The attributes that say how a glyph is painted; copied from the source <svg> root.
 PAINT = ("fill", "stroke", "stroke-width", "stroke-linecap", "stroke-linejoin")
@@ -234,7 +238,7 @@ def glyph(source: Source) -> Glyph:
     offset = BOX / 2 * (1 - FRAME_SCALE)
     paint = dict(base.paint)
     if paint.get("stroke", "none") != "none":
-        paint["stroke-width"] = _number(float(paint.get("stroke-width", STROKE)) / FRAME_SCALE)
+        paint["stroke-width"] = _number(FRAMED_STROKE / FRAME_SCALE)
     inner = ET.Element("g", {"transform": f"translate({_number(offset)} {_number(offset)}) "
                                           f"scale({_number(FRAME_SCALE)})", **paint})
     inner.extend(deepcopy(shape) for shape in base.shapes)
@@ -255,7 +259,7 @@ def symbol(name: str) -> str:
 
 ATTRIBUTION = (
     "Icons: Tabler Icons (https://tabler.io/icons), MIT License, Copyright (c) 2020 "
-    "Pawel Kuna, via pytablericons (Copyright (c) 2024 Niklas Henning); the Google+ icon: "
+    "Paweł Kuna, via pytablericons (Copyright (c) 2024 Niklas Henning); the Google+ icon: "
     "Font Awesome Free 6 by @fontawesome (https://fontawesome.com), CC BY 4.0 "
     "(https://fontawesome.com/license/free). Framed variants composed by The Small Dispatch."
 )
