@@ -17,7 +17,7 @@ import importlib.util
 import xml.etree.ElementTree as ET
 from copy import deepcopy
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from flask import g
@@ -202,7 +202,7 @@ class Glyph:
     shapes: tuple[ET.Element, ...]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_glyph(package: str, style: str, icon: str) -> Glyph:
     """One icon file of an installed package, as a Glyph in the 24x24 box."""
     path = source_file(Source(package, style, icon))
@@ -218,9 +218,10 @@ def load_glyph(package: str, style: str, icon: str) -> Glyph:
         return Glyph(paint, tuple(shapes))
     # Font Awesome: filled glyphs on their own grid (e.g. 640x512), fitted into
     # Tabler's 18-unit live area and centred, so they sit at the same size.
-    _, _, width, height = (float(v) for v in root.get("viewBox").split())
+    left, top, width, height = (float(v) for v in root.get("viewBox").split())
     scale = (BOX - 6) / max(width, height)
-    dx, dy = (BOX - width * scale) / 2, (BOX - height * scale) / 2
+    dx = (BOX - width * scale) / 2 - left * scale
+    dy = (BOX - height * scale) / 2 - top * scale
     group = ET.Element("g", {"transform": f"translate({_number(dx)} {_number(dy)}) "
                                           f"scale({_number(scale)})"})
     group.extend(shapes)
@@ -233,8 +234,8 @@ def glyph(source: Source) -> Glyph:
     if source.frame is None:
         return base
     frame = load_glyph(TABLER, "outline", FRAMES[source.frame])
-    # Shrink the base about the centre, and thicken its stroke by the same factor so
-    # that, once shrunk, it is drawn at the frame's (Tabler's) weight.
+    # Shrink the base about the centre, and widen its stroke by the inverse factor so
+    # that, once shrunk, it is drawn at FRAMED_STROKE, close to the frame's weight.
     offset = BOX / 2 * (1 - FRAME_SCALE)
     paint = dict(base.paint)
     if paint.get("stroke", "none") != "none":
@@ -245,7 +246,7 @@ def glyph(source: Source) -> Glyph:
     return Glyph(frame.paint, (*frame.shapes, inner))
 
 
-@lru_cache(maxsize=None)
+@cache
 def symbol(name: str) -> str:
     """The <symbol> element for `name`, painted in currentColor so CSS colours it."""
     if name not in ICONS:
@@ -303,4 +304,7 @@ def icon_sprite() -> Markup:
 
 
 def init_app(app) -> None:
+    """Template helpers; and every icon built now, so a missing package or icon file
+    stops start-up with its name instead of breaking pages later."""
+    full_sprite()
     app.jinja_env.globals.update(icon=icon, icon_sprite=icon_sprite)

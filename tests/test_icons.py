@@ -172,9 +172,9 @@ def test_article_page_carries_only_the_icons_it_shows(client):
 
 
 def test_a_template_asking_for_an_unknown_icon_fails(app):
-    with app.test_request_context():
-        with pytest.raises(icons.UnknownIcon, match="no icon named 'facebok'"):
-            render_template_string("<a>{{ icon('facebok') }}</a>{{ icon_sprite() }}")
+    with app.test_request_context(), pytest.raises(icons.UnknownIcon,
+                                                   match="no icon named 'facebok'"):
+        render_template_string("<a>{{ icon('facebok') }}</a>{{ icon_sprite() }}")
 
 
 def test_names_are_exact(app):
