@@ -207,3 +207,18 @@ def test_docs_table_lists_every_name_with_its_icon_and_package():
         assert symbol_id == f"`{icons.icon_id(name)}`"
         assert icon.startswith(f"`{source.style}/{source.icon}`")
         assert package == source.package
+
+
+@pytest.fixture
+def fresh_symbols():
+    icons.symbol.cache_clear()
+    yield
+    icons.symbol.cache_clear()
+
+
+def test_a_missing_icon_file_stops_start_up_with_its_name(monkeypatch, fresh_symbols):
+    from app import create_app
+
+    monkeypatch.setitem(icons.ICONS, "Heart", icons.tabler("no-such-heart"))
+    with pytest.raises(RuntimeError, match="pytablericons has no outline icon 'no-such-heart'"):
+        create_app({"TESTING": True})
