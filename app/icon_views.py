@@ -9,7 +9,7 @@ from flask import Blueprint
 
 from . import icons
 from .responses import Rendered, respond
-from .views import pages, render_page
+from .views import canonical_url, pages, render_page
 
 bp = Blueprint("icons", __name__)
 
@@ -27,4 +27,5 @@ def sprite():
 @bp.get("/icons")
 def gallery():
     return respond(pages().get(("icons",), lambda: render_page(
-        "icons.html", names=icons.NAMES, attribution=icons.ATTRIBUTION)))
+        "icons.html", names=icons.NAMES, attribution=icons.ATTRIBUTION,
+        canonical=canonical_url("icons.gallery"))))

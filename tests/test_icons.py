@@ -222,3 +222,7 @@ def test_a_missing_icon_file_stops_start_up_with_its_name(monkeypatch, fresh_sym
     monkeypatch.setitem(icons.ICONS, "Heart", icons.tabler("no-such-heart"))
     with pytest.raises(RuntimeError, match="pytablericons has no outline icon 'no-such-heart'"):
         create_app({"TESTING": True})
+
+
+def test_icons_page_has_its_canonical_address(gallery):
+    assert gallery.select_one("link[rel=canonical]")["href"] == "https://news.example.org/icons"
