@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 
 from . import config as site_config
-from . import icons
+from . import icon_views, icons
 from .content import load_store
 from .responses import PageCache, security_headers, style_hash
 from .views import bp, handle_http_error
@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     icons.init_app(app)
     app.register_blueprint(bp)
+    app.register_blueprint(icon_views.bp)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(500, handle_http_error)
     app.after_request(security_headers)

@@ -1,0 +1,31 @@
+"""The icon set on the web: the whole sprite as one SVG file, and a page showing it.
+
+Both are rendered once per process and served through responses.respond, like every
+page, so they get the same ETag, 304 and compression handling.
+"""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from . import icons
+from .responses import Rendered, respond
+from .views import canonical_url, pages, render_page
+
+bp = Blueprint("icons", __name__)
+
+# The sprite changes only with a deploy; a day of caching, then a cheap 304 by ETag.
+SPRITE_MAX_AGE = 86400
+
+
+@bp.get("/icons.svg")
+def sprite():
+    return respond(pages().get(("icons.svg",),
+                               lambda: Rendered.from_text(icons.full_sprite(), "image/svg+xml")),
+                   max_age=SPRITE_MAX_AGE)
+
+
+@bp.get("/icons")
+def gallery():
+    return respond(pages().get(("icons",), lambda: render_page(
+        "icons.html", names=icons.NAMES, attribution=icons.ATTRIBUTION,
+        canonical=canonical_url("icons.gallery"))))
