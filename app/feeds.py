@@ -7,8 +7,8 @@ or the request, so a feed is rendered once per process and cached like a page.
 """
 from __future__ import annotations
 
-from html import escape
 from datetime import datetime, timezone
+from html import escape
 from typing import Callable, Iterable
 
 from feedgen.feed import FeedGenerator
@@ -68,8 +68,12 @@ def build_feed(articles: Iterable[Article], config, article_url: ArticleURL,
         entry.link(href=url, rel="alternate")
         entry.published(article.published)
         entry.updated(article.modified)
-        entry.summary(article.summary)
+        # RSS <description> is HTML, so the plain-text summary is escaped for it; Atom's
+        # <summary> is text. description() also sets Atom content, which content() then
+        # replaces, and summary() keeps an RSS description that is already set.
+        entry.description(escape(article.summary, quote=False))
         entry.content(absolute_links(article.body_html, url), type="html")
+        entry.summary(article.summary)
         for name in article.authors:
             entry.author({"name": name})
             entry.dc.dc_creator(name)
