@@ -19,7 +19,6 @@ from .articles import Article
 # Used as the feed's "updated" when there are no articles: Atom requires a date, and a
 # fixed one keeps the bytes (and so the ETag) the same in every worker.
 EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=timezone.utc)
-DEFAULT_FEED_SIZE = 20
 
 
 ArticleURL = Callable[[Article], str]

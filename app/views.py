@@ -161,8 +161,7 @@ def _article_url(article: Article) -> str:
 
 
 def _feed_articles() -> list[Article]:
-    size = current_app.config.get("FEED_ARTICLES", feeds.DEFAULT_FEED_SIZE)
-    return list(store().page(1, size))
+    return list(store().page(1, current_app.config["FEED_ARTICLES"]))
 
 
 @bp.get("/feed.atom")

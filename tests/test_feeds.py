@@ -9,6 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app import create_app
+from app.config import ConfigError
 from app.feeds import absolute_links
 from tests.conftest import CONTENT_DIR
 from tests.seo_fixtures import SITE_URL, TRICKY_SUMMARY, TRICKY_TITLE, make_app
@@ -142,3 +143,15 @@ def test_every_real_article_body_is_in_both_feeds():
         _, parsed = parse(client, path)
         assert {e.link: " ".join(text(e.content[0].value).split())
                 for e in parsed.entries} == bodies
+
+
+@pytest.mark.parametrize("size", [0, -3, "20", True])
+def test_feed_size_must_be_a_positive_whole_number(size):
+    with pytest.raises(ConfigError, match="FEED_ARTICLES must be a positive whole number"):
+        create_app({"CONTENT_DIR": str(CONTENT_DIR), "FEED_ARTICLES": size})
+
+
+def test_feed_size_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("FLASK_FEED_ARTICLES", "1")
+    _, parsed = parse(make_app(tmp_path).test_client(), "/feed.rss")
+    assert [e.title for e in parsed.entries] == ["Late night news"]
