@@ -80,7 +80,7 @@ def ico(svg: bytes, sizes: tuple[int, ...] = (16, 32, 48)) -> bytes:
     header = struct.pack("<HHH", 0, 1, len(images))
     offset = len(header) + 16 * len(images)
     directory = b""
-    for size, image in zip(sizes, images):
+    for size, image in zip(sizes, images, strict=True):
         side = 0 if size >= 256 else size  # 0 means 256 in the ICO directory
         directory += struct.pack("<BBBBHHII", side, side, 0, 0, 1, 32, len(image), offset)
         offset += len(image)

@@ -7,9 +7,9 @@ or the request, so a feed is rendered once per process and cached like a page.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from html import escape
-from typing import Callable, Iterable
 
 from feedgen.feed import FeedGenerator
 from lxml import html

@@ -9,8 +9,8 @@ the articles in it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterable
 
 from lxml import etree
 

@@ -65,7 +65,7 @@ def test_entries_follow_the_store_with_absolute_links(app, client, path):
     assert [entry.link for entry in parsed.entries] == [
         f"{SITE_URL}/articles/{article.slug}" for article in store]
     assert [entry.id for entry in parsed.entries] == [entry.link for entry in parsed.entries]
-    for entry, article in zip(parsed.entries, store):
+    for entry, article in zip(parsed.entries, store, strict=True):
         assert calendar.timegm(entry.published_parsed) == int(article.published.timestamp())
         assert [a.name for a in entry.get("authors", []) if a.get("name")] == list(
             article.authors)
