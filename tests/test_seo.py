@@ -13,6 +13,7 @@ from datetime import datetime
 
 import pytest
 from bs4 import BeautifulSoup
+from PIL import Image
 
 from app import create_app, favicon
 from tests.conftest import CONTENT_DIR, SEED_SLUG
@@ -209,12 +210,19 @@ def test_favicon_ico_is_a_real_icon_drawn_from_the_svg(app, client):
     data = response.get_data()
     reserved, kind, count = struct.unpack("<HHH", data[:6])
     assert (reserved, kind) == (0, 1) and count >= 1
-    image = pytest.importorskip("PIL.Image")
-    icon = image.open(io.BytesIO(data))
+    icon = Image.open(io.BytesIO(data))
+    assert icon.format == "ICO"
     assert icon.size == (48, 48)
     # The SVG's first rect paints the corner navy blue: the ico must agree.
     assert icon.convert("RGBA").getpixel((0, 0)) == (0x14, 0x21, 0x3d, 255)
     assert client.get("/static/favicon.svg").mimetype == "image/svg+xml"
+
+
+def test_logo_is_a_png_large_enough_for_google(client):
+    response = client.get("/logo.png")
+    assert response.mimetype == "image/png"
+    logo = Image.open(io.BytesIO(response.get_data()))
+    assert logo.format == "PNG" and logo.size == (512, 512)
 
 
 def test_favicon_rejects_shapes_it_cannot_draw():
