@@ -53,7 +53,7 @@ def build_feed(articles: Iterable[Article], config, article_url: ArticleURL,
     feed.link(href=self_url, rel="self", type=self_type)
     feed.link(href=site_url, rel="alternate")  # last, as feedgen gives RSS <link> the last one
     feed.language(config["SITE_LANGUAGE"])
-    feed.generator("The Small Dispatch")
+    feed.generator("article-site")
     newest = max((a.modified for a in articles), default=EMPTY_FEED_DATE)
     feed.updated(newest)
     feed.lastBuildDate(newest)
