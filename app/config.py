@@ -29,6 +29,8 @@ DEFAULTS = {
     "SOCIAL_PROFILES": {},
     # Seconds a browser or CDN may reuse an HTML page before revalidating it.
     "HTML_MAX_AGE": 300,
+    # Newest articles in /feed.atom and /feed.rss.
+    "FEED_ARTICLES": 20,
 }
 
 
@@ -57,6 +59,9 @@ def check(config) -> None:
     per_page = config["ARTICLES_PER_PAGE"]
     if not isinstance(per_page, int) or isinstance(per_page, bool) or per_page < 1:
         raise ConfigError(f"ARTICLES_PER_PAGE must be a positive whole number, got {per_page!r}")
+    feed_size = config["FEED_ARTICLES"]
+    if not isinstance(feed_size, int) or isinstance(feed_size, bool) or feed_size < 1:
+        raise ConfigError(f"FEED_ARTICLES must be a positive whole number, got {feed_size!r}")
     max_age = config["HTML_MAX_AGE"]
     if not isinstance(max_age, int) or isinstance(max_age, bool) or max_age < 0:
         raise ConfigError(f"HTML_MAX_AGE must be a whole number of seconds, got {max_age!r}")

@@ -5,9 +5,12 @@ bytes to responses.respond, which knows about caching, encodings and 304s.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from . import favicon, feeds, metadata, sitemaps
 from .articles import Article, ArticleStore
 from .responses import PageCache, Rendered, respond
 from .share import follow_links, share_links
@@ -52,12 +55,16 @@ def index():
         abort(404)
 
     def render() -> Rendered:
+        # Page 1 is "/" (never "/?page=1"); later pages are canonical to themselves.
+        url = canonical_url("site.index", page=number if number > 1 else None)
+        title = current_app.config["SITE_NAME"] + (f", page {number}" if number > 1 else "")
         return render_page(
             "index.html",
             articles=store().page(number, per_page),
             page_number=number,
             page_count=page_count,
-            canonical=canonical_url("site.index", page=number if number > 1 else None),
+            canonical=url,
+            metadata=metadata.for_site_page(url, title, current_app.config),
         )
 
     return respond(pages().get(("index", number), render))
@@ -80,6 +87,8 @@ def article(slug: str):
             next_article=None if following is found else following,
             share_links=share_links(url, found.title),
             follow_links=follow_links(current_app.config["SOCIAL_PROFILES"]),
+            metadata=metadata.for_article(found, url, current_app.config,
+                                          logo_url=canonical_url("site.logo")),
         )
 
     return respond(pages().get(("article", slug), render))
@@ -141,3 +150,93 @@ def handle_http_error(error):
 def long_date(moment) -> str:
     """'January 19, 2016': the date as the article's readers write it."""
     return f"{moment:%B} {moment.day}, {moment.year}"
+
+
+# --- Feeds, sitemaps, robots.txt and icons: for feed readers and crawlers. -------------
+# Like pages, each is rendered once and served through respond(): cached bytes, ETag,
+# gzip/brotli. Only the news sitemap depends on the clock; see news_sitemap() below.
+
+def _article_url(article: Article) -> str:
+    return canonical_url("site.article", slug=article.slug)
+
+
+def _feed_articles() -> list[Article]:
+    return list(store().page(1, current_app.config["FEED_ARTICLES"]))
+
+
+@bp.get("/feed.atom")
+def feed_atom():
+    def render() -> Rendered:
+        body = feeds.atom(_feed_articles(), current_app.config, _article_url,
+                          canonical_url("site.feed_atom"))
+        return Rendered.from_bytes(body, "application/atom+xml")
+
+    return respond(pages().get(("feed", "atom"), render))
+
+
+@bp.get("/feed.rss")
+def feed_rss():
+    def render() -> Rendered:
+        body = feeds.rss(_feed_articles(), current_app.config, _article_url,
+                         canonical_url("site.feed_rss"))
+        return Rendered.from_bytes(body, "application/rss+xml")
+
+    return respond(pages().get(("feed", "rss"), render))
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    def render() -> Rendered:
+        body = sitemaps.sitemap(store(), canonical_url("site.index"), _article_url)
+        return Rendered.from_bytes(body, "application/xml")
+
+    return respond(pages().get(("sitemap",), render))
+
+
+@bp.get("/news-sitemap.xml")
+def news_sitemap():
+    """The articles of the last two days, by the clock.
+
+    The choice is made on every request (cheap: the scan stops at the first old article)
+    and the cache is keyed by the chosen slugs, not by time. So the XML is rendered once
+    per distinct set, an article drops out the moment its two days are up, and the ETag
+    stays the same (304s keep working) for as long as the set does not change.
+    """
+    now = current_app.extensions.get("clock", sitemaps.utc_now)()
+    recent = sitemaps.recent_articles(store(), now)
+
+    def render() -> Rendered:
+        body = sitemaps.news_sitemap(recent, current_app.config, _article_url)
+        return Rendered.from_bytes(body, "application/xml")
+
+    return respond(pages().get(("news-sitemap", tuple(a.slug for a in recent)), render))
+
+
+@bp.get("/robots.txt")
+def robots_txt():
+    def render() -> Rendered:
+        text = sitemaps.robots([canonical_url("site.sitemap"), canonical_url("site.news_sitemap")])
+        return Rendered.from_text(text, "text/plain")
+
+    return respond(pages().get(("robots",), render))
+
+
+def _favicon_svg() -> bytes:
+    return (Path(current_app.static_folder) / "favicon.svg").read_bytes()
+
+
+@bp.get("/favicon.ico")
+def favicon_ico():
+    def render() -> Rendered:
+        return Rendered.from_bytes(favicon.ico(_favicon_svg()), "image/vnd.microsoft.icon")
+
+    return respond(pages().get(("favicon.ico",), render), max_age=86400)
+
+
+@bp.get("/logo.png")
+def logo():
+    """The publisher logo of the JSON-LD: Google asks for a raster image of 112px or more."""
+    def render() -> Rendered:
+        return Rendered.from_bytes(favicon.png(_favicon_svg(), 512), "image/png")
+
+    return respond(pages().get(("logo.png",), render), max_age=86400)

@@ -1,0 +1,67 @@
+"""A small content directory whose text tries to break every output format.
+
+Shared by test_seo, test_feeds and test_sitemaps: the title and summary hold quotes, an
+ampersand, markup, a closing </script> and non-Latin text, so each format's escaping is
+checked against the same hostile strings.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from app import create_app
+
+SITE_URL = "https://news.example.org"
+TRICKY_TITLE = 'Ça « va » & <b>"x"</b></script>日本'
+TRICKY_SUMMARY = "Résumé « court » & </script><b>'y'</b> 東京"
+
+FILES = {
+    # Published 2026-11-25 09:00 UTC, updated 11:30 UTC; has an image and authors.
+    "tricky.md": """---
+title: 'Ça « va » & <b>"x"</b></script>日本'
+published: 2026-11-25T10:00:00+01:00
+updated: 2026-11-25T12:30:00+01:00
+authors: ["Zoë Ångström", "Jean Dupont"]
+section: "Monde & Société"
+tags: ["défense", "<i>x</i>"]
+summary: "Résumé « court » & </script><b>'y'</b> 東京"
+image: /static/images/lead.jpg
+---
+
+Read the [old story](/articles/old-story) & more.
+""",
+    # Published 2026-11-25 23:00 UTC; no image, no authors, no section.
+    "late-night.md": """---
+title: Late night news
+published: 2026-11-26T08:00:00+09:00
+---
+
+Something happened in Tokyo.
+""",
+    # A week older than the others: never in the news sitemap of those days.
+    "old-story.md": """---
+title: An old story
+published: 2026-11-18T09:00:00+00:00
+---
+
+Old news.
+""",
+}
+
+
+def write_content(directory) -> None:
+    for name, text in FILES.items():
+        (directory / name).write_text(text, encoding="utf-8")
+
+
+def make_app(directory, now: datetime | None = None, **settings):
+    """An app over the tricky content; `now` fixes the clock the news sitemap reads."""
+    write_content(directory)
+    app = create_app({"TESTING": True, "SITE_URL": SITE_URL, "CONTENT_DIR": str(directory),
+                      "SOCIAL_PROFILES": {"x": "https://x.com/smalldispatch"}, **settings})
+    if now is not None:
+        app.extensions["clock"] = lambda: now
+    return app
+
+
+def utc(*parts) -> datetime:
+    return datetime(*parts, tzinfo=timezone.utc)

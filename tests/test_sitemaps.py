@@ -1,0 +1,135 @@
+"""/sitemap.xml, /news-sitemap.xml and /robots.txt as a crawler reads them: the XML parsed
+with lxml and checked against the store; the news sitemap under a fixed clock."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from lxml import etree
+
+from app import create_app
+from app.sitemaps import news_language, recent_articles
+from tests.seo_fixtures import SITE_URL, TRICKY_TITLE, make_app, utc
+
+NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9",
+      "news": "http://www.google.com/schemas/sitemap-news/0.9"}
+
+# tricky: published 2026-11-25 09:00 UTC; late-night: 2026-11-25 23:00 UTC;
+# old-story: 2026-11-18 09:00 UTC.
+NOON_26 = utc(2026, 11, 26, 12)
+
+
+def xml(response):
+    assert response.status_code == 200
+    assert response.mimetype == "application/xml"
+    return etree.fromstring(response.get_data())
+
+
+def news_entries(client) -> dict[str, dict[str, str]]:
+    root = xml(client.get("/news-sitemap.xml"))
+    assert root.tag == f"{{{NS['s']}}}urlset"
+    entries = {}
+    for url in root.findall("s:url", NS):
+        news = url.find("news:news", NS)
+        entries[url.findtext("s:loc", namespaces=NS)] = {
+            "name": news.findtext("news:publication/news:name", namespaces=NS),
+            "language": news.findtext("news:publication/news:language", namespaces=NS),
+            "date": news.findtext("news:publication_date", namespaces=NS),
+            "title": news.findtext("news:title", namespaces=NS),
+        }
+    return entries
+
+
+def test_sitemap_lists_home_and_every_article_with_lastmod(tmp_path):
+    app = make_app(tmp_path)
+    root = xml(app.test_client().get("/sitemap.xml"))
+    assert root.tag == f"{{{NS['s']}}}urlset"
+    listed = {url.findtext("s:loc", namespaces=NS): url.findtext("s:lastmod", namespaces=NS)
+              for url in root.findall("s:url", NS)}
+    store = app.extensions["article_store"]
+    expected = {f"{SITE_URL}/articles/{a.slug}": a.modified for a in store}
+    expected[f"{SITE_URL}/"] = max(a.modified for a in store)
+    assert set(listed) == set(expected)
+    for loc, lastmod in listed.items():
+        assert datetime.fromisoformat(lastmod) == expected[loc]
+        assert datetime.fromisoformat(lastmod).utcoffset() is not None
+    assert listed[f"{SITE_URL}/articles/tricky"] == "2026-11-25T12:30:00+01:00"
+
+
+def test_news_sitemap_lists_the_last_two_days(tmp_path):
+    store_app = make_app(tmp_path, now=NOON_26)
+    entries = news_entries(store_app.test_client())
+    assert set(entries) == {f"{SITE_URL}/articles/tricky", f"{SITE_URL}/articles/late-night"}
+    tricky = entries[f"{SITE_URL}/articles/tricky"]
+    assert tricky == {"name": "The Small Dispatch", "language": "en",
+                      "date": "2026-11-25T10:00:00+01:00", "title": TRICKY_TITLE}
+
+
+def test_news_sitemap_follows_the_clock_through_the_cache(tmp_path):
+    """The same app, asked again later: an article past its two days must drop out, even
+    though the earlier answer is in the page cache."""
+    app = make_app(tmp_path)
+    client = app.test_client()
+    moments = [
+        (utc(2026, 11, 25, 8), set()),                           # nothing published yet
+        (utc(2026, 11, 25, 9), {"tricky"}),                      # at publication exactly
+        (NOON_26, {"tricky", "late-night"}),
+        (utc(2026, 11, 27, 9), {"tricky", "late-night"}),        # exactly two days: still in
+        (utc(2026, 11, 27, 9, 0, 1), {"late-night"}),            # one second later: out
+        (utc(2026, 12, 1), set()),                               # valid and empty
+        (NOON_26, {"tricky", "late-night"}),
+    ]
+    for now, slugs in moments:
+        app.extensions["clock"] = lambda now=now: now
+        assert set(news_entries(client)) == {f"{SITE_URL}/articles/{s}" for s in slugs}, now
+
+
+def test_news_sitemap_etag_is_stable_while_its_articles_are(tmp_path):
+    app = make_app(tmp_path, now=NOON_26)
+    client = app.test_client()
+    first = client.get("/news-sitemap.xml")
+    app.extensions["clock"] = lambda: NOON_26 + timedelta(hours=3)
+    assert client.get("/news-sitemap.xml",
+                      headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    app.extensions["clock"] = lambda: NOON_26 + timedelta(days=3)
+    later = client.get("/news-sitemap.xml", headers={"If-None-Match": first.headers["ETag"]})
+    assert later.status_code == 200 and later.headers["ETag"] != first.headers["ETag"]
+
+
+def test_news_sitemap_of_an_empty_site_is_valid(tmp_path):
+    client = create_app({"TESTING": True, "SITE_URL": SITE_URL,
+                         "CONTENT_DIR": str(tmp_path)}).test_client()
+    root = xml(client.get("/news-sitemap.xml"))
+    assert root.tag == f"{{{NS['s']}}}urlset" and len(root) == 0
+    assert xml(client.get("/sitemap.xml")).findall("s:url", NS)[0].findtext(
+        "s:loc", namespaces=NS) == f"{SITE_URL}/"
+
+
+def test_recent_articles_needs_an_aware_clock(tmp_path):
+    store = make_app(tmp_path).extensions["article_store"]
+    with pytest.raises(ValueError, match="timezone"):
+        recent_articles(store, datetime(2026, 11, 26))
+
+
+@pytest.mark.parametrize("language, code", [("en", "en"), ("en-GB", "en"), ("fr_FR", "fr"),
+                                            ("zh-CN", "zh-cn"), ("zh-TW", "zh-tw")])
+def test_news_language_codes(language, code):
+    assert news_language(language) == code
+
+
+def test_sitemaps_ignore_the_host_header(tmp_path):
+    client = make_app(tmp_path, now=NOON_26).test_client()
+    for path in ("/sitemap.xml", "/news-sitemap.xml", "/robots.txt"):
+        body = client.get(path, headers={"Host": "evil.example"}).get_data(as_text=True)
+        assert "evil.example" not in body and SITE_URL in body
+
+
+def test_robots_allows_all_and_names_both_sitemaps(tmp_path):
+    response = make_app(tmp_path).test_client().get("/robots.txt")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[:2] == ["User-agent: *", "Allow: /"]
+    assert [line for line in lines if line.startswith("Sitemap:")] == [
+        f"Sitemap: {SITE_URL}/sitemap.xml", f"Sitemap: {SITE_URL}/news-sitemap.xml"]
+    assert not any(line.startswith("Disallow:") and line != "Disallow:" for line in lines)
