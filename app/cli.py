@@ -141,8 +141,8 @@ def import_article(source: str, slug: str | None, force: bool):
         raise click.ClickException(f"{name} {problem}") from None
     slug = slug or made_slug
     if not slug:
-        raise click.ClickException(f"cannot make an address from the headline of {name}; "
-                                   "give one with --slug")
+        raise click.ClickException(f"{name} has no letters or digits in its headline to "
+                                   "make an address from; give one with --slug")
     if not SLUG_PATTERN.fullmatch(slug):
         raise click.ClickException(f"--slug {slug!r} must be lower-case letters, digits "
                                    "and single hyphens")

@@ -127,7 +127,9 @@ def parse_article(text: str, path: str, default_slug: str) -> Article:
         post = frontmatter.loads(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 2 if mark is not None else None  # +1 for '---', +1 from 0-based
+        # python-frontmatter hands YAML the text from the end of the "---" line, so its
+        # 0-based line numbers are already one behind: +1 gives the line in the file.
+        line = mark.line + 1 if mark is not None else None
         raise ContentError(path, f"front matter is not valid YAML: {error.problem}", line) from None
     except yaml.YAMLError as error:
         raise ContentError(path, f"front matter is not valid YAML: {error}", 1) from None
