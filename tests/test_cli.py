@@ -119,6 +119,23 @@ def test_check_reports_every_broken_file_with_its_line(broken):
     assert lines[-1].startswith("2 problem(s) in 2 file(s)")
 
 
+def test_check_reports_every_problem_in_one_file(content):
+    (content / "many.md").write_text("---\nheadline: H\npublished: soon\ntags: 3\n---\n\n",
+                                     encoding="utf-8")
+    result = runner_for(content).invoke(args=["articles", "check"])
+    assert result.exit_code == 1
+    where = content / "many.md"
+    assert result.output.splitlines()[:-1] == [
+        f"{where}:2: unknown field 'headline' (known: authors, dateline, image, image_credit, "
+        "published, section, slug, source_url, summary, tags, title, updated)",
+        f"{where}:1: missing required field 'title'",
+        f"{where}:3: published is not an ISO 8601 date and time: 'soon'",
+        f"{where}: the article has no body text",
+        f"{where}:4: tags must be a list of names",
+    ]
+    assert result.output.splitlines()[-1].startswith("5 problem(s) in 1 file(s)")
+
+
 def test_check_on_a_missing_directory(tmp_path):
     app = create_app({"CONTENT_DIR": str(tmp_path / "nowhere")}, strict_content=False)
     result = app.test_cli_runner().invoke(args=["articles", "check"])
