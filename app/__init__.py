@@ -8,10 +8,11 @@ from werkzeug.exceptions import HTTPException
 
 from . import config as site_config
 from . import icons
-from .articles import ArticleStore
-from .content import ContentErrors, load_store
+from .content import load_store
 from .responses import PageCache, security_headers, style_hash
 from .views import bp, handle_http_error
+from .articles import ArticleStore
+from .content import ContentErrors
 
 ROOT = site_config.PROJECT_ROOT
 
