@@ -161,7 +161,10 @@ def import_article(source: str, slug: str | None, force: bool):
     if other:
         raise click.ClickException(f"the slug {slug!r} is already used by {other}; "
                                    "choose another with --slug")
-    write_atomically(target, text)
+    try:
+        write_atomically(target, text)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {target}: {error.strerror}") from None
     click.echo(str(target))
 
 

@@ -36,6 +36,8 @@ ICON_LABEL_WORDS = {"Reply", "Icon", "Show", "More", "Heart", "Delete", "Video",
 ICON_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SPACES = {"\u00a0", "\u2007", "\u202f"}  # non-breaking spaces, made plain
 SLUG_MAX = 80
+# Control characters no text page has (tabs and line endings are fine).
+CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class ImportProblem(ValueError):
@@ -63,11 +65,11 @@ def decode(raw: bytes) -> str:
         line = raw[:error.start].count(b"\n") + 1
         raise ImportProblem(f"is not UTF-8 text (line {line}); save the page as UTF-8 "
                             "and try again") from None
-    for number, line in enumerate(text.split("\n"), start=1):
-        for char in line.rstrip("\r"):
-            if unicodedata.category(char) == "Cc" and char != "\t":
-                raise ImportProblem(f"has a control character (U+{ord(char):04X}) on line "
-                                    f"{number}: it looks binary, not a text page")
+    control = CONTROL.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        raise ImportProblem(f"has a control character (U+{ord(control.group()):04X}) on line "
+                            f"{line}: it looks binary, not a text page")
     return text
 
 
@@ -104,7 +106,7 @@ def split_dateline(paragraph: str) -> tuple[str, str]:
     """"PARIS — French Defense ..." -> ("PARIS", "French Defense ..."); else ("", text)."""
     match = DATELINE.fullmatch(paragraph)
     if match and match["place"] == match["place"].upper() and \
-            any(c.isalpha() for c in match["place"]):
+            sum(c.isalpha() for c in match["place"]) >= 2:
         return match["place"].strip(), match["rest"]
     return "", paragraph
 

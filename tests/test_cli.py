@@ -272,7 +272,9 @@ def test_a_failed_write_leaves_no_file_behind(content, tmp_path, monkeypatch):
     before = snapshot(content)
     result = runner_for(content).invoke(args=["articles", "import",
                                               str(page_file(tmp_path, PAGE))])
-    assert result.exit_code != 0
+    assert result.exit_code == 1
+    assert result.output == (f"Error: cannot write {content / 'a-headline-with-quotes.md'}: "
+                             "No space left on device\n")
     assert snapshot(content) == before
 
 
