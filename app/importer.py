@@ -166,15 +166,17 @@ def slug_for(title: str) -> str:
 # links and images, autolinks and tags.
 _INLINE = re.compile(r"[\\`*_\[\]<]|&(?=#?[A-Za-z0-9]+;)")
 # ... and these only at the start of a line: headings, quotes, lists, rules, fences.
-_LINE_START = re.compile(r"(?:#|>|[-+=~])")
+_LINE_START = re.compile(r"[#>+~-]")
 _ORDERED = re.compile(r"(\d{1,9})([.)])")
 
 
 def escape_markdown(paragraph: str) -> str:
     """One paragraph of plain text -> Markdown that renders to exactly that text.
 
-    Backslash escapes are CommonMark's own way to say "this character is text"; only
-    the characters that could start something are escaped, so the file stays readable.
+    The paragraph is one line with no leading, trailing or doubled spaces (as plain()
+    makes it), so it cannot be indented code or end in a hard line break. Backslash
+    escapes are CommonMark's own way to say "this character is text"; only the
+    characters that could start something are escaped, so the file stays readable.
     """
     text = _INLINE.sub(lambda m: "\\" + m.group(0), paragraph)
     if _LINE_START.match(text):
