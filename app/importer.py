@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import yaml
 
@@ -96,7 +96,7 @@ def parse_date_line(line: str) -> tuple[datetime, str] | None:
         return None
     try:
         published = datetime(int(match["year"]), MONTHS[match["month"].lower()],
-                             int(match["day"]), tzinfo=timezone.utc)
+                             int(match["day"]), tzinfo=UTC)
     except ValueError:
         return None
     return published, match["credit"] or ""

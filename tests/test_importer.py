@@ -1,6 +1,6 @@
 """Raw article pages -> article files: the words survive, the chrome does not."""
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.content import parse_article, render_markdown
-from app.importer import (ImportProblem, decode, escape_markdown, import_page, parse_page,
-                          slug_for)
+from app.importer import ImportProblem, decode, escape_markdown, import_page, parse_page, slug_for
 from tests.conftest import CONTENT_DIR, SEED_SLUG
 
 SEED_FILE = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_cf1eca6b1e41b37d.txt"
@@ -47,7 +46,7 @@ def test_the_committed_seed_is_exactly_what_the_import_makes():
 def test_seed_page_parts():
     parsed = parse_page(decode(SEED_FILE.read_bytes()))
     assert parsed.title == "Le Drian, Carter, Other Ministers To Discuss ISIS Strategy"
-    assert parsed.published == datetime(2016, 1, 19, tzinfo=timezone.utc)
+    assert parsed.published == datetime(2016, 1, 19, tzinfo=UTC)
     assert parsed.image_credit == "AFP/Getty Images"
     assert parsed.dateline == "PARIS"
     assert len(parsed.paragraphs) == 12
@@ -59,7 +58,7 @@ def test_seed_page_parts():
 
 def test_date_line_without_credit_and_abbreviated_month():
     parsed = parse_page("Headline\nSept. 3, 2024\nText.\n")
-    assert parsed.published == datetime(2024, 9, 3, tzinfo=timezone.utc)
+    assert parsed.published == datetime(2024, 9, 3, tzinfo=UTC)
     assert parsed.image_credit == ""
     assert parsed.paragraphs == ("Text.",)
 
