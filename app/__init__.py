@@ -11,14 +11,19 @@ from . import icon_views, icons
 from .content import load_store
 from .responses import PageCache, security_headers, style_hash
 from .views import bp, handle_http_error
+from .articles import ArticleStore
+from .content import ContentErrors
 
 ROOT = site_config.PROJECT_ROOT
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None, *, strict_content: bool = True) -> Flask:
     """Build the app: settings, then the article store (all or nothing), then routes.
 
     A content problem raises ContentErrors here, before any request is served.
+    strict_content=False is only for the editors' commands (`flask articles ...`, see
+    app/cli.py), which read the files themselves and must run on broken content; the
+    store is then left empty.
     """
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"))
@@ -32,7 +37,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["INLINE_STYLE"] = css
     app.config["INLINE_STYLE_HASH"] = style_hash(css)
 
-    app.extensions["article_store"] = load_store(Path(app.config["CONTENT_DIR"]))
+    try:
+        app.extensions["article_store"] = load_store(Path(app.config["CONTENT_DIR"]))
+    except ContentErrors:
+        if strict_content:
+            raise
+        app.extensions["article_store"] = ArticleStore()
     app.extensions["page_cache"] = PageCache()
 
     icons.init_app(app)

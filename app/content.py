@@ -119,59 +119,113 @@ def _text_list(meta: dict, name: str, path: str, text: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
-def parse_article(text: str, path: str, default_slug: str) -> Article:
-    """One file's text -> an Article, or a ContentError naming what is wrong."""
+def _front_matter(text: str, path: str) -> tuple[dict, str]:
+    """The file's fields and body; a file whose front matter cannot be read has no
+    fields to check, so this is the one problem that stops the checks of a file."""
     if not text.startswith("---"):
         raise ContentError(path, "no front matter: the file must start with a '---' line", 1)
     try:
         post = frontmatter.loads(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 2 if mark is not None else None  # +1 for '---', +1 from 0-based
+        # python-frontmatter hands YAML the text from the end of the "---" line, so its
+        # 0-based line numbers are already one behind: +1 gives the line in the file.
+        line = mark.line + 1 if mark is not None else None
         raise ContentError(path, f"front matter is not valid YAML: {error.problem}", line) from None
     except yaml.YAMLError as error:
         raise ContentError(path, f"front matter is not valid YAML: {error}", 1) from None
     meta = post.metadata
     if not isinstance(meta, dict) or not meta:
         raise ContentError(path, "front matter is empty or not a set of 'name: value' fields", 1)
-    unknown = sorted(set(map(str, meta)) - KNOWN_FIELDS)
-    if unknown:
-        raise ContentError(path, f"unknown field {unknown[0]!r} (known: "
-                                 f"{', '.join(sorted(KNOWN_FIELDS))})", _field_line(text, unknown[0]))
+    return meta, post.content
 
+
+def _slug(meta: dict, path: str, text: str, default_slug: str) -> str:
     slug = _text(meta, "slug", path, text) or default_slug
     if not SLUG_PATTERN.fullmatch(slug):
         raise ContentError(path, f"slug {slug!r} must be lower-case letters, digits and "
                                  "single hyphens", _field_line(text, "slug"))
-    title = _text(meta, "title", path, text, required=True)
+    return slug
+
+
+def _published(meta: dict, path: str, text: str) -> datetime:
     if "published" not in meta:
         raise ContentError(path, "missing required field 'published'", 1)
-    published = _timestamp(meta["published"], "published", path, text)
-    updated = None
-    if meta.get("updated") is not None:
-        updated = _timestamp(meta["updated"], "updated", path, text)
-        if updated < published:
-            raise ContentError(path, "updated is earlier than published",
-                               _field_line(text, "updated"))
-    body = post.content
+    return _timestamp(meta["published"], "published", path, text)
+
+
+def _updated(meta: dict, published: datetime | None, path: str, text: str) -> datetime | None:
+    if meta.get("updated") is None:
+        return None
+    updated = _timestamp(meta["updated"], "updated", path, text)
+    if published is not None and updated < published:
+        raise ContentError(path, "updated is earlier than published",
+                           _field_line(text, "updated"))
+    return updated
+
+
+def check_article(text: str, path: str,
+                  default_slug: str) -> tuple[Article | None, list[ContentError]]:
+    """One file's text -> (its Article, []) or (None, every problem found in it).
+
+    A problem in one field does not hide a problem in another, so an editor running
+    `flask articles check` can fix a file in one go.
+    """
+    try:
+        meta, body = _front_matter(text, path)
+    except ContentError as error:
+        return None, [error]
+    errors: list[ContentError] = []
+
+    def field(check, *args, default=None):
+        try:
+            return check(*args)
+        except ContentError as error:
+            errors.append(error)
+            return default
+
+    for name in sorted(set(map(str, meta)) - KNOWN_FIELDS):
+        errors.append(ContentError(path, f"unknown field {name!r} (known: "
+                                         f"{', '.join(sorted(KNOWN_FIELDS))})",
+                                   _field_line(text, name)))
+    slug = field(_slug, meta, path, text, default_slug)
+    title = field(_text, meta, "title", path, text, True)
+    published = field(_published, meta, path, text)
+    updated = field(_updated, meta, published, path, text)
     if not body.strip():
-        raise ContentError(path, "the article has no body text")
+        errors.append(ContentError(path, "the article has no body text"))
+    fields = {name: field(_text, meta, name, path, text, default="")
+              for name in ("dateline", "section", "summary", "image", "image_credit",
+                           "source_url")}
+    authors = field(_text_list, meta, "authors", path, text, default=())
+    tags = field(_text_list, meta, "tags", path, text, default=())
+    if errors:
+        return None, errors
     return Article(
         slug=slug,
         title=title,
         published=published,
         updated=updated,
-        authors=_text_list(meta, "authors", path, text),
-        dateline=_text(meta, "dateline", path, text),
-        section=_text(meta, "section", path, text),
-        tags=_text_list(meta, "tags", path, text),
-        summary=_text(meta, "summary", path, text) or first_paragraph_text(body),
-        image=_text(meta, "image", path, text) or None,
-        image_credit=_text(meta, "image_credit", path, text) or None,
-        source_url=_text(meta, "source_url", path, text) or None,
+        authors=authors,
+        dateline=fields["dateline"],
+        section=fields["section"],
+        tags=tags,
+        summary=fields["summary"] or first_paragraph_text(body),
+        image=fields["image"] or None,
+        image_credit=fields["image_credit"] or None,
+        source_url=fields["source_url"] or None,
         body_html=render_markdown(body),
         source_path=path,
-    )
+    ), []
+
+
+def parse_article(text: str, path: str, default_slug: str) -> Article:
+    """One file's text -> an Article, or the first ContentError naming what is wrong
+    (check_article lists them all)."""
+    article, errors = check_article(text, path, default_slug)
+    if errors:
+        raise errors[0]
+    return article
 
 
 def read_articles(directory: Path) -> tuple[list[Article], list[ContentError]]:
@@ -194,10 +248,9 @@ def read_articles(directory: Path) -> tuple[list[Article], list[ContentError]]:
             line = raw[:error.start].count(b"\n") + 1
             errors.append(ContentError(path, "is not UTF-8 text", line))
             continue
-        try:
-            article = parse_article(text, path, default_slug=file.stem)
-        except ContentError as error:
-            errors.append(error)
+        article, problems = check_article(text, path, default_slug=file.stem)
+        if problems:
+            errors.extend(problems)
             continue
         if article.slug in seen:
             errors.append(ContentError(path, f"duplicate slug {article.slug!r}, also used by "

@@ -1,0 +1,329 @@
+"""`flask articles import | list | check` as an editor uses them."""
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.cli import editors_command_requested
+from tests.conftest import CONTENT_DIR, SEED_SLUG
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_FILE = ROOT.parent / "shared" / "seeds" / "000_cf1eca6b1e41b37d.txt"
+needs_seed = pytest.mark.skipif(not SEED_FILE.exists(), reason="shared/seeds is not beside "
+                                                               "the project")
+PAGE = """arrow-down-circle Reply Icon facebook twitter linkedin
+
+A Headline: With "Quotes"
+
+March 5, 2024 (Photo Credit: Jane Doe)
+
+LYON — First paragraph.
+
+# Second, not a heading.
+
+Next Article
+"""
+
+
+def article(title: str, published: str) -> str:
+    return f'---\ntitle: "{title}"\npublished: {published}\n---\n\nText of {title}.\n'
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    """Every file in `directory` (hidden ones too), to show nothing else was written."""
+    return {p.name: p.read_bytes() for p in directory.iterdir()}
+
+
+def runner_for(directory: Path):
+    """A CLI runner for an app on `directory`, built as `flask articles` builds it."""
+    app = create_app({"TESTING": True, "CONTENT_DIR": str(directory)}, strict_content=False)
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def content(tmp_path) -> Path:
+    directory = tmp_path / "articles"
+    directory.mkdir()
+    (directory / "older.md").write_text(article("Older", "2024-01-01T09:00:00+00:00"),
+                                        encoding="utf-8")
+    (directory / "newer.md").write_text(article("Newer: yes", "2024-06-01T09:00:00+02:00"),
+                                        encoding="utf-8")
+    return directory
+
+
+@pytest.fixture
+def broken(content) -> Path:
+    (content / "no-date.md").write_text("---\ntitle: No date\n---\nText.\n", encoding="utf-8")
+    (content / "bad-yaml.md").write_text("---\ntitle: a: b\n---\nText.\n", encoding="utf-8")
+    return content
+
+
+def page_file(tmp_path: Path, data: str | bytes, name: str = "page.txt") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+# list
+
+def test_list_shows_slug_date_and_title_newest_first(content):
+    result = runner_for(content).invoke(args=["articles", "list"])
+    assert result.exit_code == 0
+    assert result.output.splitlines() == ["newer\t2024-06-01\tNewer: yes",
+                                          "older\t2024-01-01\tOlder"]
+
+
+def test_list_of_the_real_content_includes_the_seed(runner):
+    result = runner.invoke(args=["articles", "list"])
+    assert result.exit_code == 0
+    lines = [line.split("\t") for line in result.output.splitlines()]
+    title = "Le Drian, Carter, Other Ministers To Discuss ISIS Strategy"
+    assert [SEED_SLUG, "2016-01-19", title] in lines
+    dates = [line[1] for line in lines]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_list_with_broken_files_lists_the_rest_and_says_so(broken):
+    result = runner_for(broken).invoke(args=["articles", "list"])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == ["newer\t2024-06-01\tNewer: yes",
+                                          "older\t2024-01-01\tOlder"]
+    assert "2 file(s) with problems" in result.stderr
+
+
+# check
+
+def test_check_passes_on_good_content(content):
+    result = runner_for(content).invoke(args=["articles", "check"])
+    assert result.exit_code == 0
+    assert result.output == f"2 article(s) in {content}: all good.\n"
+
+
+def test_check_passes_on_the_shipped_content(runner):
+    result = runner.invoke(args=["articles", "check"])
+    assert result.exit_code == 0, result.output
+    assert "all good" in result.output
+
+
+def test_check_reports_every_broken_file_with_its_line(broken):
+    result = runner_for(broken).invoke(args=["articles", "check"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert f"{broken / 'no-date.md'}:1: missing required field 'published'" in lines
+    assert any(line.startswith(f"{broken / 'bad-yaml.md'}:2: front matter is not valid YAML")
+               for line in lines)
+    assert lines[-1].startswith("2 problem(s) in 2 file(s)")
+
+
+def test_check_reports_every_problem_in_one_file(content):
+    (content / "many.md").write_text("---\nheadline: H\npublished: soon\ntags: 3\n---\n\n",
+                                     encoding="utf-8")
+    result = runner_for(content).invoke(args=["articles", "check"])
+    assert result.exit_code == 1
+    where = content / "many.md"
+    assert result.output.splitlines()[:-1] == [
+        (f"{where}:2: unknown field 'headline' (known: authors, dateline, image, "
+         "image_credit, published, section, slug, source_url, summary, tags, title, updated)"),
+        f"{where}:1: missing required field 'title'",
+        f"{where}:3: published is not an ISO 8601 date and time: 'soon'",
+        f"{where}: the article has no body text",
+        f"{where}:4: tags must be a list of names",
+    ]
+    assert result.output.splitlines()[-1].startswith("5 problem(s) in 1 file(s)")
+
+
+def test_check_on_a_missing_directory(tmp_path):
+    app = create_app({"CONTENT_DIR": str(tmp_path / "nowhere")}, strict_content=False)
+    result = app.test_cli_runner().invoke(args=["articles", "check"])
+    assert result.exit_code == 1
+    assert "content directory does not exist" in result.output
+
+
+# import
+
+@needs_seed
+def test_import_of_the_seed_makes_the_committed_file(content):
+    result = runner_for(content).invoke(args=["articles", "import", str(SEED_FILE)])
+    assert result.exit_code == 0, result.output
+    written = content / f"{SEED_SLUG}.md"
+    assert result.output == f"{written}\n"
+    assert written.read_bytes() == (CONTENT_DIR / f"{SEED_SLUG}.md").read_bytes()
+    assert written.stat().st_mode & 0o777 == 0o644
+    assert sorted(snapshot(content)) == sorted(["newer.md", "older.md", f"{SEED_SLUG}.md"])
+
+
+def test_imported_file_loads_with_its_fields(content, tmp_path):
+    runner = runner_for(content)
+    result = runner.invoke(args=["articles", "import", str(page_file(tmp_path, PAGE))])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(content / "a-headline-with-quotes.md")
+    check = runner.invoke(args=["articles", "check"])
+    assert check.exit_code == 0, check.output
+    loaded = create_app({"CONTENT_DIR": str(content)}).extensions["article_store"]
+    imported = loaded.get("a-headline-with-quotes")
+    assert imported.title == 'A Headline: With "Quotes"'
+    assert imported.dateline == "LYON"
+    assert imported.image_credit == "Jane Doe"
+    assert imported.published.isoformat() == "2024-03-05T00:00:00+00:00"
+    assert "<h1>" not in imported.body_html
+
+
+def test_import_reads_standard_input_and_takes_a_slug(content):
+    result = runner_for(content).invoke(args=["articles", "import", "-", "--slug", "chosen"],
+                                        input=PAGE)
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{content / 'chosen.md'}\n"
+    assert (content / "chosen.md").read_text(encoding="utf-8").startswith(
+        '---\ntitle: "A Headline: With \\"Quotes\\""\n')
+
+
+def test_import_does_not_overwrite_without_force(content, tmp_path):
+    source = page_file(tmp_path, PAGE)
+    runner = runner_for(content)
+    assert runner.invoke(args=["articles", "import", str(source)]).exit_code == 0
+    target = content / "a-headline-with-quotes.md"
+    target.write_text("edited by hand", encoding="utf-8")
+    before = snapshot(content)
+
+    again = runner.invoke(args=["articles", "import", str(source)])
+    assert again.exit_code == 1
+    assert again.output == (f"Error: {target} already exists; use --force to replace it, "
+                            "or --slug to choose another address\n")
+    assert snapshot(content) == before
+
+    forced = runner.invoke(args=["articles", "import", str(source), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert target.read_text(encoding="utf-8").startswith("---\ntitle:")
+    assert sorted(snapshot(content)) == sorted(before)
+
+
+def test_import_refuses_a_slug_claimed_by_another_file(content, tmp_path):
+    (content / "other-name.md").write_text(
+        article("Claimed", "2024-02-01T00:00:00Z").replace("---\n", "---\nslug: taken\n", 1),
+        encoding="utf-8")
+    before = snapshot(content)
+    result = runner_for(content).invoke(
+        args=["articles", "import", str(page_file(tmp_path, PAGE)), "--slug", "taken", "--force"])
+    assert result.exit_code == 1
+    assert "already used by" in result.output and "other-name.md" in result.output
+    assert snapshot(content) == before
+
+
+def test_import_works_while_another_file_is_broken(broken, tmp_path):
+    result = runner_for(broken).invoke(args=["articles", "import",
+                                             str(page_file(tmp_path, PAGE))])
+    assert result.exit_code == 0, result.output
+    assert (broken / "a-headline-with-quotes.md").exists()
+
+
+@pytest.mark.parametrize("data, message", [
+    ("", "is empty"),
+    ("arrow-down-circle Reply Icon facebook twitter linkedin\n\nNext Article\n",
+     "has only page chrome"),
+    ("A headline\n\nSome text with no date.\n", "has no date line"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00", "is a binary file"),
+    ("Headline\nMay 1, 2020\nCaf\u00e9 cr\u00e8me.\n".encode("latin-1"), "is not UTF-8 text"),
+    ("\u6771\u4eac\nMay 1, 2020\nText.\n", "has no letters or digits in its headline"),
+])
+def test_bad_input_gets_one_message_and_writes_nothing(content, tmp_path, data, message):
+    source = page_file(tmp_path, data)
+    before = snapshot(content)
+    result = runner_for(content).invoke(args=["articles", "import", str(source)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {source} ") and message in result.output
+    assert result.output.count("\n") == 1, "one message, one line"
+    assert snapshot(content) == before
+
+
+def test_missing_file(content, tmp_path):
+    before = snapshot(content)
+    result = runner_for(content).invoke(args=["articles", "import", str(tmp_path / "nope.txt")])
+    assert result.exit_code == 1
+    assert result.output == f"Error: cannot read {tmp_path / 'nope.txt'}: No such file or " \
+                            "directory\n"
+    assert snapshot(content) == before
+
+
+def test_empty_standard_input(content):
+    before = snapshot(content)
+    result = runner_for(content).invoke(args=["articles", "import", "-"], input="")
+    assert result.exit_code == 1
+    assert result.output == "Error: standard input is empty\n"
+    assert snapshot(content) == before
+
+
+def test_import_into_a_missing_directory(tmp_path):
+    app = create_app({"CONTENT_DIR": str(tmp_path / "nowhere")}, strict_content=False)
+    result = app.test_cli_runner().invoke(args=["articles", "import",
+                                                str(page_file(tmp_path, PAGE))])
+    assert result.exit_code == 1
+    assert result.output == f"Error: the content directory {tmp_path / 'nowhere'} does not exist\n"
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_bad_slug_option(content, tmp_path):
+    result = runner_for(content).invoke(
+        args=["articles", "import", str(page_file(tmp_path, PAGE)), "--slug", "Not A Slug"])
+    assert result.exit_code == 1
+    assert "--slug 'Not A Slug' must be lower-case" in result.output
+    assert sorted(snapshot(content)) == ["newer.md", "older.md"]
+
+
+def test_a_failed_write_leaves_no_file_behind(content, tmp_path, monkeypatch):
+    def fail(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    before = snapshot(content)
+    result = runner_for(content).invoke(args=["articles", "import",
+                                              str(page_file(tmp_path, PAGE))])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: cannot write {content / 'a-headline-with-quotes.md'}: "
+                             "No space left on device\n")
+    assert snapshot(content) == before
+
+
+# start-up: only the editors' commands run on broken content
+
+@pytest.mark.parametrize("argv, expected", [
+    (["flask", "articles", "check"], True),
+    (["/usr/bin/flask", "--app", "wsgi", "articles", "list"], True),
+    (["flask", "-A", "wsgi", "--debug", "articles", "import", "-"], True),
+    (["flask", "-e", "articles", "run"], False),
+    (["flask", "run", "articles"], False),
+    (["flask", "shell"], False),
+    (["flask"], False),
+])
+def test_editors_command_requested(argv, expected):
+    assert editors_command_requested(argv, {"FLASK_RUN_FROM_CLI": "true"}) is expected
+
+
+def test_outside_the_flask_cli_nothing_is_an_editors_command():
+    assert not editors_command_requested(["gunicorn", "articles"], {})
+
+
+def flask(args: list[str], content_dir: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, check=False,
+                          env={**os.environ, "FLASK_CONTENT_DIR": str(content_dir)})
+
+
+def test_flask_articles_check_runs_on_broken_content(broken):
+    result = flask(["articles", "check"], broken)
+    assert result.returncode == 1
+    assert f"{broken / 'no-date.md'}:1: missing required field 'published'" in result.stdout
+    assert f"{broken / 'bad-yaml.md'}:2:" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_flask_run_still_refuses_broken_content(broken):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = flask(["run", "--host", "127.0.0.1", "--port", str(port)], broken)
+    assert result.returncode == 3
+    assert "missing required field 'published'" in result.stderr
