@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PROFILES
-
+from tests.browser.colour import contrast
 from tests.browser.served import ARTIFACTS, SITE_URL
+from tests.conftest import PROFILES
 
 SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
 
@@ -84,7 +84,8 @@ def focused_description(page: Page) -> dict | None:
         const style = getComputedStyle(el);
         return {key: el.className + ' ' + (el.getAttribute('href') || ''),
                 outline: style.outlineStyle, width: parseFloat(style.outlineWidth),
-                visible: el.matches(':focus-visible')};
+                colour: style.outlineColor, visible: el.matches(':focus-visible'),
+                background: getComputedStyle(document.body).backgroundColor};
     }""")
 
 
@@ -108,6 +109,8 @@ def test_tab_reaches_every_share_and_follow_link_in_order_with_a_focus_ring(page
             assert focused["visible"], f"{focused['key']} does not match :focus-visible"
             assert focused["outline"] != "none" and focused["width"] >= 2, \
                 f"no visible focus ring on {focused['key']}: {focused}"
+            # WCAG 1.4.11: a focus indicator needs 3:1 against what surrounds it.
+            assert contrast(focused["colour"], focused["background"]) >= 3, focused
     assert reached == wanted
 
 

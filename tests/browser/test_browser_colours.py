@@ -1,14 +1,13 @@
 """The dark colour scheme: a reader whose system is dark gets a dark page, still legible.
 
-Contrast is worked out here from the computed colours with WCAG's formula, so a
-palette change that makes text hard to read fails with the numbers in the message.
+A palette change that makes text hard to read fails with the numbers in the message.
 """
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Page
+
+from tests.browser.colour import contrast, luminance
 
 # What each scheme must reach: WCAG AA for body-size text.
 MINIMUM_CONTRAST = 4.5
@@ -17,23 +16,6 @@ MINIMUM_CONTRAST = 4.5
 TEXT = ["body", ".meta", ".article-body p", ".next-article a", ".next-article span",
         ".share-bar a"]
 OPTIONAL_TEXT = [".tags li", ".section", ".credit", ".article-body a"]
-
-
-def parse_rgb(value: str) -> tuple[float, float, float]:
-    match = re.fullmatch(r"rgba?\((\d+), (\d+), (\d+)(?:, ([\d.]+))?\)", value)
-    assert match, f"unexpected colour {value!r}"
-    assert match.group(4) in (None, "1"), f"translucent colour {value!r}"
-    return tuple(int(match.group(i)) / 255 for i in (1, 2, 3))
-
-
-def luminance(rgb) -> float:
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast(a: str, b: str) -> float:
-    high, low = sorted((luminance(parse_rgb(a)), luminance(parse_rgb(b))), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def colours(page: Page, selector: str) -> tuple[str, str]:
@@ -57,8 +39,8 @@ def test_dark_scheme_changes_the_colours(article_in):
     dark = colours(article_in("dark"), "body")
     assert light != dark
     # Dark means a dark background with light text, not just different colours.
-    assert luminance(parse_rgb(dark[1])) < luminance(parse_rgb(light[1]))
-    assert luminance(parse_rgb(dark[0])) > luminance(parse_rgb(dark[1]))
+    assert luminance(dark[1]) < luminance(light[1])
+    assert luminance(dark[0]) > luminance(dark[1])
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -70,3 +52,12 @@ def test_text_is_legible_in_each_scheme(article_in, scheme):
         ratio = contrast(text, background)
         assert ratio >= MINIMUM_CONTRAST, \
             f"{selector} in {scheme}: {text} on {background} is {ratio:.2f}:1"
+
+
+def test_contrast_formula_matches_known_wcag_figures():
+    """The yardstick itself: black on white is 21:1, and #767676 on white just passes AA."""
+    assert contrast("rgb(0, 0, 0)", "rgb(255, 255, 255)") == pytest.approx(21)
+    assert contrast("rgb(18, 18, 18)", "rgb(18, 18, 18)") == pytest.approx(1)
+    assert contrast("rgb(118, 118, 118)", "rgb(255, 255, 255)") == pytest.approx(4.54, abs=0.01)
+    with pytest.raises(ValueError, match="translucent"):
+        contrast("rgba(0, 0, 0, 0.5)", "rgb(255, 255, 255)")
