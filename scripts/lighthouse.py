@@ -4,6 +4,7 @@ A script, not a test: Lighthouse's performance score moves with the machine's lo
 so it is a figure to read and record (the README keeps today's), not to assert.
 
     python scripts/lighthouse.py            # the table
+    python scripts/lighthouse.py --runs 3   # each figure the median of three runs
     python scripts/lighthouse.py --details  # plus every audit that scored below 1
 
 The site runs under gunicorn on a free loopback port with SITE_URL set to that
@@ -17,6 +18,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -83,17 +85,29 @@ def below_full_marks(report: dict, category: str) -> list[str]:
         audit = audits[ref["id"]]
         if ref["weight"] > 0 and audit["score"] is not None and audit["score"] < 1:
             shown = audit.get("displayValue", "")
-            lines.append(f"    {category}: {ref['id']} ({audit['score']:.2f}) {audit['title']}"
+            lines.append(f"{category}: {ref['id']} ({audit['score']:.2f}) {audit['title']}"
                          + (f" [{shown}]" if shown else ""))
     return lines
+
+
+def median_score(reports: list[dict], category: str) -> str:
+    """The median score out of 100, or "n/a" if Lighthouse could not score the category."""
+    scores = [report["categories"][category]["score"] for report in reports]
+    if any(score is None for score in scores):
+        return "n/a"
+    return str(round(statistics.median(scores) * 100))
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--details", action="store_true",
                         help="list every weighted audit that scored below 1")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="runs per page and form factor; each score is their median")
     parser.add_argument("--timeout", type=float, default=120, help="seconds per run")
     args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
 
     chrome = os.environ.get("CHROME_PATH") or shutil.which("chromium")
     if not chrome:
@@ -105,14 +119,16 @@ def main(argv=None) -> int:
     with serve(PROFILES, site_url_is_own_address=True) as base:
         for name, path in (("front", "/"), ("article", ARTICLE)):
             for form_factor in ("mobile", "desktop"):
-                report = run_lighthouse(base + path, form_factor, chrome, args.timeout)
-                scores = [report["categories"][c]["score"] for c in CATEGORIES]
-                print(f"{name:<10} {form_factor:<8} " + " ".join(
-                    f"{'n/a' if s is None else round(s * 100):>14}" for s in scores), flush=True)
+                reports = [run_lighthouse(base + path, form_factor, chrome, args.timeout)
+                           for _ in range(args.runs)]
+                scores = [median_score(reports, category) for category in CATEGORIES]
+                print(f"{name:<10} {form_factor:<8} " + " ".join(f"{s:>14}" for s in scores),
+                      flush=True)
                 if args.details:
-                    for category in CATEGORIES:
-                        for line in below_full_marks(report, category):
-                            print(line)
+                    for number, report in enumerate(reports, 1):
+                        for category in CATEGORIES:
+                            for line in below_full_marks(report, category):
+                                print(f"    run {number}: {line}")
     return 0
 
 
