@@ -86,8 +86,18 @@ def below_full_marks(report: dict, category: str) -> list[str]:
         if ref["weight"] > 0 and audit["score"] is not None and audit["score"] < 1:
             shown = audit.get("displayValue", "")
             lines.append(f"{category}: {ref['id']} ({audit['score']:.2f}) {audit['title']}"
-                         + (f" [{shown}]" if shown else ""))
+                         + (f" [{shown}]" if shown else "") + culprits(audit))
     return lines
+
+
+def culprits(audit: dict) -> str:
+    """The first few URLs an audit blames (e.g. which request logged a console error)."""
+    urls = []
+    for item in audit.get("details", {}).get("items", [])[:3]:
+        url = item.get("url") or item.get("sourceLocation", {}).get("url")
+        if isinstance(url, str) and url:
+            urls.append(url)
+    return f" <- {', '.join(urls)}" if urls else ""
 
 
 def median_score(reports: list[dict], category: str) -> str:
