@@ -62,7 +62,10 @@ def serve(settings: dict[str, str] | None = None, *, site_url_is_own_address: bo
     command = [sys.executable, "-m", "gunicorn", "--bind", f"fd://{listener.fileno()}",
                "--workers", "1", "--threads", "8", "--worker-class", "gthread",
                "--log-level", "warning", "wsgi:app"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, pass_fds=(listener.fileno(),))
+    # stdout carries only the access log (if gunicorn.conf.py turns it on): dropped, so it
+    # never mixes with a caller's output. Errors go to stderr and stay visible.
+    process = subprocess.Popen(command, cwd=ROOT, env=env, pass_fds=(listener.fileno(),),
+                               stdout=subprocess.DEVNULL)
     listener.close()  # gunicorn holds its own copy
     try:
         _wait_until_healthy(base_url, process, timeout)
