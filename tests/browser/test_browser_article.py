@@ -9,10 +9,11 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from bs4 import BeautifulSoup
 from playwright.sync_api import Page, expect
 
 from tests.browser.colour import contrast
-from tests.browser.served import ARTIFACTS, SITE_URL
+from tests.browser.served import ARTIFACTS, SITE_URL, fetch
 from tests.conftest import PROFILES
 
 SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
@@ -125,15 +126,20 @@ def test_copy_link_puts_the_canonical_url_on_the_clipboard(page: Page, slug, bas
 
 
 @pytest.mark.browser_context_args(java_script_enabled=False)
-def test_without_javascript_the_page_reads_fully_and_script_buttons_stay_hidden(page: Page, slug):
+def test_without_javascript_the_page_reads_fully_and_script_buttons_stay_hidden(
+        page: Page, slug, base_url):
     page.goto(f"/articles/{slug}")
+    # Every paragraph the server sent is shown, word for word.
+    sent = BeautifulSoup(fetch(f"{base_url}/articles/{slug}")[1], "html5lib")
+    expected = [" ".join(p.get_text().split()) for p in sent.select(".article-body p")]
     paragraphs = page.locator(".article-body p")
-    assert paragraphs.count() > 0
-    for paragraph in paragraphs.all():
+    assert expected and paragraphs.count() == len(expected)
+    for paragraph, text in zip(paragraphs.all(), expected):
         expect(paragraph).to_be_visible()
+        assert " ".join(paragraph.inner_text().split()) == text
     expect(page.locator("h1")).to_be_visible()
     expect(page.locator(".next-article a")).to_be_visible()
-    for link in page.locator(".share-bar a").all():
+    for link in page.locator(".share-bar a, .follow-bar a").all():
         expect(link).to_be_visible()
     script_only = page.locator("li[data-requires]")
     assert script_only.count() >= 1
