@@ -1,0 +1,32 @@
+"""axe-core on every kind of page, light and dark: zero violations, best practices included.
+
+axe checks what a screen reader and a low-vision reader meet: names, landmarks,
+headings, contrast in the colours actually painted. The /icons page comes from the
+icons work; until it is on this branch its cases are skipped, never dropped.
+"""
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+AXE = Axe()
+# Kind of page -> how to find its path once the server is up.
+PAGES = {
+    "front": lambda slugs: "/",
+    "front-page-2": lambda slugs: "/?page=2",
+    "article": lambda slugs: f"/articles/{slugs[0]}",
+    "404": lambda slugs: "/articles/no-such-article",
+    "icons": lambda slugs: "/icons",
+}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("kind", PAGES)
+def test_no_axe_violations(page: Page, article_slugs, icons_available, kind, scheme):
+    if kind == "icons" and not icons_available:
+        pytest.skip("icons page not merged yet")
+    page.emulate_media(color_scheme=scheme)
+    page.goto(PAGES[kind](article_slugs))
+    results = AXE.run(page)
+    assert results.violations_count == 0, results.generate_report()
