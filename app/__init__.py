@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 
 from . import config as site_config
-from . import icons
+from . import icons, static_files
 from .content import load_store
 from .responses import PageCache, security_headers, style_hash
 from .views import bp, handle_http_error
@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["page_cache"] = PageCache()
 
     icons.init_app(app)
+    static_files.init_app(app)
     app.register_blueprint(bp)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(500, handle_http_error)
