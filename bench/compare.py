@@ -7,7 +7,7 @@ this site's article page, front page and 304 path.
     python3 -m bench.compare --gunicorn-args "--workers 4 --worker-class sync"
 
 Targets run in turn (A, B, C, A, B, C, ...) so that noise on this shared 2-core machine
-falls on all of them alike; the table shows medians. Everything listens on 127.0.0.1
+falls on all of them alike; the table shows medians, and ratios taken within each round. Everything listens on 127.0.0.1
 only and every server is stopped by the PID we recorded.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ import argparse
 import os
 import shlex
 import shutil
+import statistics
 import tempfile
 import urllib.request
 from pathlib import Path
@@ -23,6 +24,8 @@ from pathlib import Path
 from bench import servers, wrk
 
 BROWSER_ENCODINGS = "Accept-Encoding: gzip, deflate, br"
+NGINX = "nginx static file"
+CEILING = "Flask constant bytes (ceiling)"
 
 
 SEED_SLUG = "le-drian-carter-other-ministers-to-discuss-isis-strategy"
@@ -89,8 +92,8 @@ def main() -> None:
         assert fetch(ceiling_url)[0] == body == fetch(nginx_url)[0], "servers differ in bytes"
 
         targets = {
-            "nginx static file": (nginx_url, ()),
-            "Flask constant bytes (ceiling)": (ceiling_url, ()),
+            NGINX: (nginx_url, ()),
+            CEILING: (ceiling_url, ()),
             "site article": (article_url, ()),
             "site article, br": (article_url, (BROWSER_ENCODINGS,)),
             "site front page": (site_url + "/", ()),
@@ -113,14 +116,19 @@ def main() -> None:
 
 
 def report(results: dict[str, list[wrk.Result]]) -> None:
+    """Medians, and ratios taken within each round then medianed: on a shared machine
+    the load moves between rounds, and a ratio of neighbours moves much less."""
+    def paired(name: str, base: str) -> float:
+        return statistics.median(r.requests_per_s / b.requests_per_s
+                                 for r, b in zip(results[name], results[base]))
+
     medians = {name: wrk.median(runs) for name, runs in results.items()}
-    nginx = medians["nginx static file"].requests_per_s
-    ceiling = medians["Flask constant bytes (ceiling)"].requests_per_s
     print(f"{'target':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'/ceiling':>9} {'/nginx':>7}")
     for name, result in medians.items():
         print(f"{name:34} {result.requests_per_s:9.0f} {result.p50_ms:8.2f} {result.p99_ms:8.2f} "
-              f"{result.requests_per_s / ceiling:9.2f} {result.requests_per_s / nginx:7.3f}"
+              f"{paired(name, CEILING):9.2f} {paired(name, NGINX):7.3f}"
               + (f"  !! {result.errors}" if result.errors else ""))
+    print("requests/s in each round:")
     for name, runs in results.items():
         print(f"  {name}: " + ", ".join(f"{r.requests_per_s:.0f}" for r in runs))
 

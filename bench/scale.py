@@ -1,0 +1,109 @@
+"""How the site scales with the number of articles: start-up time, memory per worker and
+article-page latency for 1,000, 10,000 and 100,000 generated articles.
+
+    python3 -m bench.scale                        # all three sizes, a few minutes
+    python3 -m bench.scale --sizes 1000 10000 --seconds 3
+
+Each size gets its own temporary content directory (removed afterwards) and its own
+gunicorn, started with gunicorn.conf.py on a free 127.0.0.1 port and stopped by PID.
+Start-up is bounded by --startup-cap; a size that does not come up in time is reported
+as such and the run goes on. Latency is measured on an article in the middle of the
+store, after every worker has served it once.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from bench import servers, wrk
+
+WORDS = ("ministers harbour council budget railway election river summit treaty school "
+         "hospital market weather festival court bridge energy farmers museum port").split()
+
+
+def paragraph(seed: int, words: int = 60) -> str:
+    return " ".join(WORDS[(seed * 7 + i * 3) % len(WORDS)] for i in range(words)).capitalize() + "."
+
+
+def generate(directory: Path, count: int) -> list[str]:
+    """`count` articles of about 2 KB each, one minute apart; returns their slugs."""
+    start = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    slugs = []
+    for number in range(count):
+        slug = f"article-{number:06d}"
+        published = (start + timedelta(minutes=number)).isoformat()
+        body = "\n\n".join(paragraph(number + k) for k in range(5))
+        (directory / f"{slug}.md").write_text(
+            f'---\ntitle: "Article number {number}"\npublished: {published}\n'
+            f"dateline: PARIS\nauthors: [A. Writer]\ntags: [scale, test]\n---\n\n{body}\n",
+            encoding="utf-8")
+        slugs.append(slug)
+    return slugs
+
+
+def measure(count: int, seconds: float, startup_cap: float) -> dict:
+    directory = Path(tempfile.mkdtemp(prefix=f"bench-scale-{count}-"))
+    server = None
+    try:
+        slugs = generate(directory, count)
+        port = servers.free_port()
+        base = f"http://127.0.0.1:{port}"
+        began = time.monotonic()
+        server = servers.start_gunicorn("wsgi:app", port, {"FLASK_CONTENT_DIR": str(directory)})
+        try:
+            servers.wait_until_up(base + "/healthz", server, startup_cap)
+        except TimeoutError:
+            return {"articles": count, "startup_s": None}
+        # The first answer comes from the first worker up; wait for all of them.
+        pids = servers.worker_pids(server.pid)
+        while len(pids) < expected_workers(server.pid) and time.monotonic() - began < startup_cap:
+            time.sleep(0.1)
+            pids = servers.worker_pids(server.pid)
+        startup = time.monotonic() - began
+        url = f"{base}/articles/{slugs[count // 2]}"
+        for _ in range(4 * len(pids)):  # every worker renders the page once
+            urllib.request.urlopen(url, timeout=30).read()
+        result = wrk.run(url, seconds)
+        rss = [servers.rss_mib(pid) for pid in servers.worker_pids(server.pid)]
+        return {"articles": count, "startup_s": startup, "rss_mib": max(rss),
+                "workers": len(rss), "result": result}
+    finally:
+        if server is not None:
+            servers.stop(server)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def expected_workers(master_pid: int) -> int:
+    """Workers that gunicorn.conf.py asks for (read from the master's command line)."""
+    import runpy
+
+    return int(runpy.run_path(str(servers.ROOT / "gunicorn.conf.py")).get("workers", 1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--startup-cap", type=float, default=300)
+    args = parser.parse_args()
+    print(f"{'articles':>9} {'start-up s':>11} {'per 1k s':>9} {'RSS/worker MiB':>15} "
+          f"{'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}", flush=True)
+    for count in args.sizes:
+        row = measure(count, args.seconds, args.startup_cap)
+        if row["startup_s"] is None:
+            print(f"{count:9} {'> cap':>11}  (not up within {args.startup_cap:g} s)", flush=True)
+            continue
+        result = row["result"]
+        print(f"{count:9} {row['startup_s']:11.1f} {row['startup_s'] / count * 1000:9.2f} "
+              f"{row['rss_mib']:15.0f} {result.requests_per_s:8.0f} {result.p50_ms:7.2f} "
+              f"{result.p99_ms:7.2f}" + (f"  !! {result.errors}" if result.errors else ""),
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
