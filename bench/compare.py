@@ -7,12 +7,15 @@ this site's article page, front page and 304 path.
     python3 -m bench.compare --gunicorn-args "--workers 4 --worker-class sync"
 
 Targets run in turn (A, B, C, A, B, C, ...) so that noise on this shared 2-core machine
-falls on all of them alike; the table shows medians, and ratios taken within each round. Everything listens on 127.0.0.1
+falls on all of them alike; the table shows medians, and ratios taken within each round.
+It also shows the servers' CPU time per request (from /proc), which competing jobs move
+far less than requests per second: ceiling CPU / site CPU is the steadier ratio. Everything listens on 127.0.0.1
 only and every server is stopped by the PID we recorded.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shlex
 import shutil
@@ -92,22 +95,26 @@ def main() -> None:
         assert fetch(ceiling_url)[0] == body == fetch(nginx_url)[0], "servers differ in bytes"
 
         targets = {
-            NGINX: (nginx_url, ()),
-            CEILING: (ceiling_url, ()),
-            "site article": (article_url, ()),
-            "site article, br": (article_url, (BROWSER_ENCODINGS,)),
-            "site front page": (site_url + "/", ()),
-            "site article, 304": (article_url, (f"If-None-Match: {etag}",)),
+            NGINX: (nginx, nginx_url, ()),
+            CEILING: (ceiling, ceiling_url, ()),
+            "site article": (site, article_url, ()),
+            "site article, br": (site, article_url, (BROWSER_ENCODINGS,)),
+            "site front page": (site, site_url + "/", ()),
+            "site article, 304": (site, article_url, (f"If-None-Match: {etag}",)),
         }
         print(f"article {slug}: {len(body)} bytes; gunicorn args: "
               f"{' '.join(extra) or '(gunicorn.conf.py as is)'}; wrk -t1 -c{args.connections}, "
               f"{args.rounds} x {args.seconds:g} s, median", flush=True)
-        for url, headers in targets.values():
+        for _, url, headers in targets.values():
             wrk.run(url, args.warmup, args.connections, headers)
         results: dict[str, list[wrk.Result]] = {name: [] for name in targets}
         for _ in range(args.rounds):
-            for name, (url, headers) in targets.items():
-                results[name].append(wrk.run(url, args.seconds, args.connections, headers))
+            for name, (server, url, headers) in targets.items():
+                before = servers.cpu_seconds(server.pid)
+                result = wrk.run(url, args.seconds, args.connections, headers)
+                cpu = servers.cpu_seconds(server.pid) - before
+                results[name].append(dataclasses.replace(
+                    result, cpu_us=cpu / max(result.requests, 1) * 1e6))
         report(results)
     finally:
         for process in reversed(started):
@@ -123,10 +130,13 @@ def report(results: dict[str, list[wrk.Result]]) -> None:
                                  for r, b in zip(results[name], results[base]))
 
     medians = {name: wrk.median(runs) for name, runs in results.items()}
-    print(f"{'target':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'/ceiling':>9} {'/nginx':>7}")
+    ceiling_cpu = medians[CEILING].cpu_us
+    print(f"{'target':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'/ceiling':>9} {'/nginx':>7}"
+          f" {'CPU us/req':>11} {'ceiling CPU/CPU':>16}")
     for name, result in medians.items():
         print(f"{name:34} {result.requests_per_s:9.0f} {result.p50_ms:8.2f} {result.p99_ms:8.2f} "
               f"{paired(name, CEILING):9.2f} {paired(name, NGINX):7.3f}"
+              f" {result.cpu_us:11.0f} {ceiling_cpu / result.cpu_us:16.2f}"
               + (f"  !! {result.errors}" if result.errors else ""))
     print("requests/s in each round:")
     for name, runs in results.items():

@@ -16,6 +16,8 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: str  # non-2xx/3xx responses or socket errors, "" when none
+    requests: int = 0
+    cpu_us: float = 0.0  # server CPU time per request, when the caller measured it
 
 
 def _ms(text: str) -> float:
@@ -31,7 +33,9 @@ def parse(report: str) -> Result:
         raise ValueError(f"cannot read wrk's report:\n{report}")
     problems = [line.strip() for line in report.splitlines()
                 if "Non-2xx or 3xx" in line or "Socket errors" in line]
-    return Result(float(rps.group(1)), _ms(p50.group(1)), _ms(p99.group(1)), "; ".join(problems))
+    count = re.search(r"(\d+) requests in", report)
+    return Result(float(rps.group(1)), _ms(p50.group(1)), _ms(p99.group(1)), "; ".join(problems),
+                  int(count.group(1)) if count else 0)
 
 
 def run(url: str, seconds: float, connections: int = 16,
@@ -52,4 +56,6 @@ def median(results: list[Result]) -> Result:
     return Result(statistics.median(r.requests_per_s for r in results),
                   statistics.median(r.p50_ms for r in results),
                   statistics.median(r.p99_ms for r in results),
-                  "; ".join(sorted({r.errors for r in results if r.errors})))
+                  "; ".join(sorted({r.errors for r in results if r.errors})),
+                  int(statistics.median(r.requests for r in results)),
+                  statistics.median(r.cpu_us for r in results))
