@@ -9,7 +9,8 @@ this site's article page, front page and 304 path.
 Targets run in turn (A, B, C, A, B, C, ...) so that noise on this shared 2-core machine
 falls on all of them alike; the table shows medians, and ratios taken within each round.
 It also shows the servers' CPU time per request (from /proc), which competing jobs move
-far less than requests per second: ceiling CPU / site CPU is the steadier ratio. Everything listens on 127.0.0.1
+less than requests per second, and the best round of each target (the least disturbed,
+as timeit reports its minimum). Everything listens on 127.0.0.1
 only and every server is stopped by the PID we recorded.
 """
 from __future__ import annotations
@@ -131,12 +132,14 @@ def report(results: dict[str, list[wrk.Result]]) -> None:
 
     medians = {name: wrk.median(runs) for name, runs in results.items()}
     ceiling_cpu = medians[CEILING].cpu_us
+    best = {name: max(r.requests_per_s for r in runs) for name, runs in results.items()}
     print(f"{'target':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'/ceiling':>9} {'/nginx':>7}"
-          f" {'CPU us/req':>11} {'ceiling CPU/CPU':>16}")
+          f" {'CPU us/req':>11} {'ceiling CPU/CPU':>16} {'best req/s':>11} {'best/ceiling':>13}")
     for name, result in medians.items():
         print(f"{name:34} {result.requests_per_s:9.0f} {result.p50_ms:8.2f} {result.p99_ms:8.2f} "
               f"{paired(name, CEILING):9.2f} {paired(name, NGINX):7.3f}"
               f" {result.cpu_us:11.0f} {ceiling_cpu / result.cpu_us:16.2f}"
+              f" {best[name]:11.0f} {best[name] / best[CEILING]:13.2f}"
               + (f"  !! {result.errors}" if result.errors else ""))
     print("requests/s in each round:")
     for name, runs in results.items():
