@@ -1,6 +1,7 @@
 """The site beside its ceilings, in one run: nginx serving the article as a static file,
-gunicorn serving a Flask app that returns constant bytes (same gunicorn settings), and
-this site's article page, front page and 304 path.
+gunicorn serving a Flask app that returns constant bytes (same gunicorn settings; also
+with the site's headers, to show their cost), and this site's article page, front page
+and 304 path.
 
     python3 -m bench.compare                 # 3 rounds x 5 s per target, about 2 minutes
     python3 -m bench.compare --rounds 1 --seconds 3
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import shlex
 import shutil
@@ -78,6 +80,10 @@ def main() -> None:
         body, headers = fetch(article_url)
         etag = headers["ETag"]
 
+        site_headers = [(name, value) for name, value in headers.items()
+                        if name.lower() not in ("content-type", "content-length", "date",
+                                                "server", "connection", "keep-alive")]
+        (prefix / "headers.json").write_text(json.dumps(site_headers))
         (prefix / "html").mkdir()
         (prefix / "html" / "article.html").write_bytes(body)
         nginx_port = servers.free_port()
@@ -88,7 +94,8 @@ def main() -> None:
 
         ceiling_port = servers.free_port()
         ceiling = servers.start_gunicorn("bench.ceiling:app", ceiling_port,
-                                         {"CEILING_BODY": str(prefix / "html" / "article.html")},
+                                         {"CEILING_BODY": str(prefix / "html" / "article.html"),
+                                          "CEILING_HEADERS": str(prefix / "headers.json")},
                                          extra)
         started.append(ceiling)
         ceiling_url = f"http://127.0.0.1:{ceiling_port}/"
@@ -98,6 +105,7 @@ def main() -> None:
         targets = {
             NGINX: (nginx, nginx_url, ()),
             CEILING: (ceiling, ceiling_url, ()),
+            "Flask constant bytes + site headers": (ceiling, ceiling_url + "with-headers", ()),
             "site article": (site, article_url, ()),
             "site article, br": (site, article_url, (BROWSER_ENCODINGS,)),
             "site front page": (site, site_url + "/", ()),
