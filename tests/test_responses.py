@@ -206,3 +206,36 @@ def test_already_compressed_types_are_sent_as_they_are():
 def test_choose_encodings_orders_by_quality_then_size():
     assert choose_encodings("gzip;q=0.8, br;q=0.9") == ("br", "gzip", None)
     assert choose_encodings("gzip, identity;q=0") == ("gzip",)
+
+
+ETAGS_SCRIPT = """
+import json, sys
+from app import create_app
+app = create_app(json.loads(sys.argv[1]))
+client = app.test_client()
+print(json.dumps({f"{path} {enc}": client.get(path, headers={"Accept-Encoding": enc}).headers["ETag"]
+                  for path in sys.argv[2:] for enc in ("identity", "gzip", "br")}))
+"""
+
+
+def test_same_bytes_from_processes_with_different_hash_seeds(app):
+    """Workers are separate processes with their own hash seeds: set or dict order that
+    leaked into a page would give each worker different bytes, and caches a mess."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    config = {key: app.config[key] for key in ("SITE_URL", "SOCIAL_PROFILES", "CONTENT_DIR")}
+    tags = []
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", ETAGS_SCRIPT, json.dumps(config), ARTICLE, "/"],
+            cwd=root, capture_output=True, text=True, timeout=60, check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed})
+        tags.append(json.loads(done.stdout))
+    assert tags[0] == tags[1]
+    client = app.test_client()
+    assert tags[0][f"{ARTICLE} br"] == client.get(ARTICLE, headers={"Accept-Encoding": "br"}
+                                                  ).headers["ETag"]
