@@ -17,9 +17,9 @@ import gzip
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable
 
 import brotli
 from flask import Response, current_app, request
@@ -58,7 +58,7 @@ class Rendered:
     matching_tags: frozenset = field(repr=False, compare=False)  # If-None-Match hits
 
     @classmethod
-    def from_bytes(cls, body: bytes, mimetype: str, compress: bool | None = None) -> "Rendered":
+    def from_bytes(cls, body: bytes, mimetype: str, compress: bool | None = None) -> Rendered:
         """Hash and compress `body` once; `compress` defaults to "if the type is text"."""
         if compress is None:
             compress = mimetype.startswith(COMPRESSIBLE)
@@ -88,7 +88,7 @@ class Rendered:
                    variants=variants, matching_tags=matching)
 
     @classmethod
-    def from_text(cls, text: str, mimetype: str = "text/html") -> "Rendered":
+    def from_text(cls, text: str, mimetype: str = "text/html") -> Rendered:
         return cls.from_bytes(text.encode("utf-8"), mimetype)
 
     def variant(self, accept_encoding: str | None) -> Variant:
@@ -252,10 +252,10 @@ def security_header_list(config) -> tuple[tuple[str, str], ...]:
     """Headers every response carries; the CSP allows only our own inline style by hash."""
     headers = [
         ("Content-Security-Policy",
-         "default-src 'none'; "
-         f"style-src {config['INLINE_STYLE_HASH']}; "
-         "script-src 'self'; img-src 'self' data:; connect-src 'self'; "
-         "manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+         ("default-src 'none'; "
+          f"style-src {config['INLINE_STYLE_HASH']}; "
+          "script-src 'self'; img-src 'self' data:; connect-src 'self'; "
+          "manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")),
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "strict-origin-when-cross-origin"),
         ("Cross-Origin-Opener-Policy", "same-origin"),
@@ -282,7 +282,7 @@ def security_headers(response: Response) -> Response:
     if isinstance(response, PreparedResponse):
         return response  # respond() put them in already
     headers = response.headers
-    present = {name.lower() for name in headers.keys()}
+    present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (Headers yields pairs)
     for name, value in app_security_headers():
         if name.lower() not in present:
             headers.add(name, value)

@@ -7,7 +7,6 @@ quick check while changing the hot path; wrk (bench.compare) is the real measure
 """
 from __future__ import annotations
 
-import statistics
 import time
 
 from flask import Flask
@@ -18,7 +17,8 @@ from bench.compare import SEED_SLUG
 
 def timed(app, path: str, headers: dict, count: int) -> float:
     environ_base = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "",
-                    "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
+                    "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000",
+                    "SERVER_PROTOCOL": "HTTP/1.1",
                     "wsgi.url_scheme": "http", "wsgi.input": None, "wsgi.errors": None,
                     "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
                     **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}}

@@ -17,13 +17,14 @@ import shutil
 import tempfile
 import time
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench import servers, wrk
 
-WORDS = ("ministers harbour council budget railway election river summit treaty school "
-         "hospital market weather festival court bridge energy farmers museum port").split()
+WORDS = ("ministers", "harbour", "council", "budget", "railway", "election", "river", "summit",
+         "treaty", "school", "hospital", "market", "weather", "festival", "court", "bridge",
+         "energy", "farmers", "museum", "port")
 
 
 def paragraph(seed: int, words: int = 60) -> str:
@@ -32,7 +33,7 @@ def paragraph(seed: int, words: int = 60) -> str:
 
 def generate(directory: Path, count: int) -> list[str]:
     """`count` articles of about 2 KB each, one minute apart; returns their slugs."""
-    start = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
     bodies = ["\n\n".join(paragraph(seed + k) for k in range(5)) for seed in range(97)]
     slugs = []
     for number in range(count):

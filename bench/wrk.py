@@ -27,8 +27,8 @@ def _ms(text: str) -> float:
 
 def parse(report: str) -> Result:
     rps = re.search(r"Requests/sec:\s+([\d.]+)", report)
-    p50 = re.search(r"^\s+50%\s+(\S+)", report, re.M)
-    p99 = re.search(r"^\s+99%\s+(\S+)", report, re.M)
+    p50 = re.search(r"^\s+50%\s+(\S+)", report, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+(\S+)", report, re.MULTILINE)
     if not (rps and p50 and p99):
         raise ValueError(f"cannot read wrk's report:\n{report}")
     problems = [line.strip() for line in report.splitlines()

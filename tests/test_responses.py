@@ -107,7 +107,8 @@ def test_etag_of_another_page_does_not_match(client, plain):
 
 def test_error_pages_never_answer_304(client):
     missing = client.get("/articles/no-such-story")
-    again = client.get("/articles/no-such-story", headers={"If-None-Match": missing.headers["ETag"]})
+    again = client.get("/articles/no-such-story",
+                       headers={"If-None-Match": missing.headers["ETag"]})
     assert again.status_code == 404
 
 
@@ -213,7 +214,9 @@ import json, sys
 from app import create_app
 app = create_app(json.loads(sys.argv[1]))
 client = app.test_client()
-print(json.dumps({f"{path} {enc}": client.get(path, headers={"Accept-Encoding": enc}).headers["ETag"]
+def etag(path, enc):
+    return client.get(path, headers={"Accept-Encoding": enc}).headers["ETag"]
+print(json.dumps({f"{path} {enc}": etag(path, enc)
                   for path in sys.argv[2:] for enc in ("identity", "gzip", "br")}))
 """
 
