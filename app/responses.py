@@ -187,7 +187,7 @@ def html_cache_control(max_age: int) -> str:
 
 
 class PreparedResponse(Response):
-    """A response (200 or 304) whose headers were built and checked once, with the page.
+    """A page's response (200, 304, or an error page) with headers checked once, ahead.
 
     Werkzeug checks every header value each time a Headers object is filled, and
     again when it copies them for the server; for a page with a dozen headers that
@@ -205,7 +205,7 @@ class PreparedResponse(Response):
     def get_wsgi_headers(self, environ) -> Headers:
         # A prepared page has no Location to make absolute, its Content-Length is
         # set and a 304 was built without entity headers: the base class would add
-        # nothing, only copy.
+        # nothing, only copy. Headers set by after_request hooks are in self.headers.
         return self.headers
 
 
