@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 
 from . import config as site_config
-from . import icon_views, icons
+from . import icon_views, icons, static_files
 from .content import load_store
 from .responses import PageCache, security_headers, style_hash
 from .views import bp, handle_http_error
@@ -46,6 +46,7 @@ def create_app(config: dict | None = None, *, strict_content: bool = True) -> Fl
     app.extensions["page_cache"] = PageCache()
 
     icons.init_app(app)
+    static_files.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(icon_views.bp)
     app.register_error_handler(HTTPException, handle_http_error)

@@ -1,10 +1,14 @@
 """Rendered bytes -> cached, compressed responses with ETag and headers.
 
 Content is fixed while a process runs, so each page is rendered once, compressed
-once (gzip and brotli) and kept as bytes. This module is the one place that turns
-those bytes into a response: cache headers, the conditional 304, the encoding, and
-the security headers. Nothing per request goes into the bytes, so every worker and
-every cache in front of the site serves exactly the same thing.
+once (gzip and brotli) and kept as bytes, together with the headers of each encoding.
+This module is the one place that turns those bytes into a response: cache headers,
+the conditional 304, the encoding, and the security headers. Nothing per request goes
+into the bytes, so every worker and every cache in front of the site serves exactly
+the same thing.
+
+A request for a cached page does no rendering, hashing or compressing: it picks one of
+three prepared (body, headers) pairs, so the site costs little more than Flask itself.
 """
 from __future__ import annotations
 
@@ -13,46 +17,143 @@ import gzip
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import brotli
 from flask import Response, current_app, request
+from werkzeug.datastructures import Headers
+from werkzeug.utils import get_content_type
+
+# When a client accepts several encodings equally, the smallest body wins.
+PREFERENCE = ("br", "gzip", None)
+
+# Media types worth compressing; images and fonts are compressed already.
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/xml",
+                "application/manifest+json", "application/atom+xml", "application/rss+xml",
+                "image/svg+xml")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """The body of one encoding and the headers that describe exactly those bytes."""
+
+    encoding: str | None
+    body: bytes
+    etag: str  # quoted, as sent
+    headers: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """One representation of a page, in every encoding we serve."""
+    """One page (or static file) in every encoding we serve, ready to send."""
 
     body: bytes
     mimetype: str
     etag: str  # the strong tag of the identity bytes, without quotes
-    gzip: bytes
-    br: bytes
+    gzip: bytes | None
+    br: bytes | None
+    variants: dict = field(repr=False, compare=False)  # encoding -> Variant
+    matching_tags: frozenset = field(repr=False, compare=False)  # If-None-Match hits
 
     @classmethod
-    def from_bytes(cls, body: bytes, mimetype: str) -> "Rendered":
+    def from_bytes(cls, body: bytes, mimetype: str, compress: bool | None = None) -> Rendered:
+        """Hash and compress `body` once; `compress` defaults to "if the type is text"."""
+        if compress is None:
+            compress = mimetype.startswith(COMPRESSIBLE)
         digest = hashlib.blake2b(body, digest_size=16).hexdigest()
-        return cls(body=body, mimetype=mimetype, etag=digest,
-                   gzip=gzip.compress(body, compresslevel=9, mtime=0),
-                   br=brotli.compress(body, quality=11))
+        # mtime=0 keeps the gzip bytes identical across processes and restarts.
+        gz = gzip.compress(body, compresslevel=9, mtime=0) if compress else None
+        br = brotli.compress(body, quality=11) if compress else None
+        content_type = get_content_type(mimetype, "utf-8")
+        bodies = {None: body, "gzip": gz, "br": br}
+        suffixes = {None: "", "gzip": "-gz", "br": "-br"}
+        variants = {}
+        for encoding, data in bodies.items():
+            if data is None:
+                continue
+            # A strong ETag names exact bytes, so each encoding has its own.
+            tag = f'"{digest}{suffixes[encoding]}"'
+            headers = [("Content-Type", content_type), ("Content-Length", str(len(data))),
+                       ("ETag", tag)]
+            if compress:
+                headers.append(("Vary", "Accept-Encoding"))
+            if encoding:
+                headers.append(("Content-Encoding", encoding))
+            variants[encoding] = Variant(encoding, data, tag, tuple(headers))
+        tags = [variant.etag for variant in variants.values()]
+        matching = frozenset(["*", *tags, *(f"W/{tag}" for tag in tags)])
+        return cls(body=body, mimetype=mimetype, etag=digest, gzip=gz, br=br,
+                   variants=variants, matching_tags=matching)
 
     @classmethod
-    def from_text(cls, text: str, mimetype: str = "text/html") -> "Rendered":
+    def from_text(cls, text: str, mimetype: str = "text/html") -> Rendered:
         return cls.from_bytes(text.encode("utf-8"), mimetype)
 
-    def encoded(self, accept_encoding) -> tuple[str | None, bytes]:
-        """The best encoding the client accepts: brotli, then gzip, then identity."""
-        if accept_encoding.quality("br") > 0:
-            return "br", self.br
-        if accept_encoding.quality("gzip") > 0:
-            return "gzip", self.gzip
-        return None, self.body
+    def variant(self, accept_encoding: str | None) -> Variant:
+        """The variant for a raw Accept-Encoding header (None when absent)."""
+        for encoding in choose_encodings(accept_encoding or ""):
+            found = self.variants.get(encoding)
+            if found is not None:
+                return found
+        return self.variants[None]
+
+    def not_modified(self, if_none_match: str | None) -> bool:
+        """Whether the client already holds one of our encodings of these bytes.
+
+        If-None-Match compares weakly (RFC 9110 13.1.2), so W/"x" matches "x".
+        """
+        if not if_none_match:
+            return False
+        if if_none_match in self.matching_tags:  # the common case: one tag, sent back
+            return True
+        return any(tag.strip() in self.matching_tags for tag in if_none_match.split(","))
+
+
+@lru_cache(maxsize=512)
+def choose_encodings(accept_encoding: str) -> tuple[str | None, ...]:
+    """Acceptable encodings for a raw Accept-Encoding header, best first.
+
+    Follows RFC 9110 12.5.3: q=0 refuses a coding, `*` stands for codings not listed,
+    identity is acceptable unless refused. Ties go to the smaller body (br, gzip, then
+    identity). An empty list means the client refused everything, identity included;
+    the caller then sends identity anyway, which clients handle better than a 406.
+    Browsers send a handful of distinct headers, so the answers are cached.
+    """
+    qualities: dict[str, float] = {}
+    for part in accept_encoding.lower().split(","):
+        coding, _, params = part.partition(";")
+        coding = coding.strip()
+        if not coding:
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    quality = 0.0
+        qualities[coding] = quality
+    star = qualities.get("*")
+    ranked = []
+    for rank, encoding in enumerate(PREFERENCE):
+        if encoding is None:
+            # Identity is fine unless named with q=0, or refused through *;q=0.
+            default = 0.0 if star == 0.0 else 0.001
+            quality = qualities.get("identity", default)
+        else:
+            quality = qualities.get(encoding, star if star is not None else 0.0)
+        if quality > 0:
+            ranked.append((-quality, rank, encoding))
+    return tuple(encoding for _, _, encoding in sorted(ranked))
 
 
 class PageCache:
     """Rendered pages by key, least recently used dropped beyond `size` pages.
 
+    The bound keeps a worker's memory flat however many articles the site has.
     Rendering twice under a race is harmless (same bytes), so the lock only guards
     the bookkeeping, never a render.
     """
@@ -79,29 +180,66 @@ class PageCache:
         return len(self._pages)
 
 
-def _etags(page: Rendered) -> dict[str | None, str]:
-    # A strong ETag names exact bytes, so each encoding gets its own.
-    return {None: f'"{page.etag}"', "gzip": f'"{page.etag}-gz"', "br": f'"{page.etag}-br"'}
+@lru_cache(maxsize=64)
+def html_cache_control(max_age: int) -> str:
+    """Short freshness, then up to an hour (12x) served stale while revalidating."""
+    return f"public, max-age={max_age}, stale-while-revalidate={max_age * 12}"
 
 
-def respond(page: Rendered, status: int = 200, max_age: int | None = None) -> Response:
-    """The response for `page`: 304 if the client has it, else the best encoding."""
-    if max_age is None:
-        max_age = current_app.config["HTML_MAX_AGE"]
-    encoding, body = page.encoded(request.accept_encodings)
-    tags = _etags(page)
-    headers = {
-        "Cache-Control": f"public, max-age={max_age}, stale-while-revalidate={max_age * 12}",
-        "ETag": tags[encoding],
-        "Vary": "Accept-Encoding",
-    }
-    if status == 200 and any(request.if_none_match.contains_weak(tag.strip('"'))
-                             for tag in tags.values()):
-        return Response(status=304, headers=headers)
-    response = Response(body, status=status, mimetype=page.mimetype, headers=headers)
-    if encoding:
-        response.headers["Content-Encoding"] = encoding
-    return response
+class PreparedResponse(Response):
+    """A page's response (200, 304, or an error page) with headers checked once, ahead.
+
+    Werkzeug checks every header value each time a Headers object is filled, and
+    again when it copies them for the server; for a page with a dozen headers that
+    was a third of the request's cost. Here the prepared list is handed over as is.
+    Anything added later (after_request hooks) still goes through Headers.add.
+    """
+
+    default_mimetype = None  # a 304 has no body, so no Content-Type either
+
+    def __init__(self, body: bytes, headers: list[tuple[str, str]], status: int = 200):
+        prepared = Headers()
+        prepared._list = headers  # every value was checked when the page was prepared
+        super().__init__([body] if body else [], status, prepared)
+
+    def get_wsgi_headers(self, environ) -> Headers:
+        # A prepared page has no Location to make absolute, its Content-Length is
+        # set and a 304 was built without entity headers: the base class would add
+        # nothing, only copy. Headers set by after_request hooks are in self.headers.
+        return self.headers
+
+
+def _tail(app, cache_control: str) -> tuple[tuple[str, str], ...]:
+    """Cache-Control and the security headers: the same for every page of an app."""
+    tails = app.extensions.setdefault("response_tails", {})
+    tail = tails.get(cache_control)
+    if tail is None:
+        tail = tails[cache_control] = (("Cache-Control", cache_control),
+                                       *app_security_headers(app))
+    return tail
+
+
+def respond(page: Rendered, status: int = 200, max_age: int | None = None,
+            cache_control: str | None = None) -> Response:
+    """The response for `page`: 304 if the client has it, else the best encoding.
+
+    `max_age` overrides HTML_MAX_AGE; `cache_control` replaces the HTML policy
+    altogether (static files use it for `immutable`). The security headers go in
+    here already, so the after_request hook has nothing left to do.
+    """
+    app = current_app._get_current_object()
+    if cache_control is None:
+        cache_control = html_cache_control(app.config["HTML_MAX_AGE"] if max_age is None
+                                           else max_age)
+    environ = request.environ
+    variant = page.variant(environ.get("HTTP_ACCEPT_ENCODING"))
+    tail = _tail(app, cache_control)
+    if status == 200 and page.not_modified(environ.get("HTTP_IF_NONE_MATCH")):
+        headers = [("ETag", variant.etag)]
+        if page.gzip is not None:
+            headers.append(("Vary", "Accept-Encoding"))
+        return PreparedResponse(b"", [*headers, *tail], status=304)
+    return PreparedResponse(variant.body, [*variant.headers, *tail], status=status)
 
 
 def style_hash(css: str) -> str:
@@ -110,25 +248,42 @@ def style_hash(css: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
-def security_headers(response: Response) -> Response:
+def security_header_list(config) -> tuple[tuple[str, str], ...]:
     """Headers every response carries; the CSP allows only our own inline style by hash."""
-    config = current_app.config
-    headers = response.headers
-    headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'none'; "
-        f"style-src {config['INLINE_STYLE_HASH']}; "
-        "script-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        "manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    )
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-    headers.setdefault(
-        "Permissions-Policy",
-        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
-    )
+    headers = [
+        ("Content-Security-Policy",
+         ("default-src 'none'; "
+          f"style-src {config['INLINE_STYLE_HASH']}; "
+          "script-src 'self'; img-src 'self' data:; connect-src 'self'; "
+          "manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Cross-Origin-Resource-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+    ]
     if config["SITE_URL"].startswith("https://"):
-        headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        headers.append(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))
+    return tuple(headers)
+
+
+def app_security_headers(app=None) -> tuple[tuple[str, str], ...]:
+    """This app's security headers: they depend only on settings, so built once."""
+    if app is None:
+        app = current_app._get_current_object()
+    fixed = app.extensions.get("security_headers")
+    if fixed is None:
+        fixed = app.extensions["security_headers"] = security_header_list(app.config)
+    return fixed
+
+
+def security_headers(response: Response) -> Response:
+    """after_request: add the security headers a response has not set itself."""
+    if isinstance(response, PreparedResponse):
+        return response  # respond() put them in already
+    headers = response.headers
+    present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (Headers yields pairs)
+    for name, value in app_security_headers():
+        if name.lower() not in present:
+            headers.add(name, value)
     return response

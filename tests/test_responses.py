@@ -1,0 +1,244 @@
+"""Caching, conditional requests and compression, as a browser, a CDN or curl sees them."""
+import gzip
+from pathlib import Path
+
+import brotli
+import pytest
+from bs4 import BeautifulSoup
+
+from app import create_app
+from app.responses import Rendered, choose_encodings
+from app.static_files import IMMUTABLE, hashed_name
+from tests.conftest import SEED_SLUG
+
+ARTICLE = f"/articles/{SEED_SLUG}"
+STATIC = Path(__file__).resolve().parents[1] / "static"
+FIRST_ROUND_TRIP = 14 * 1024  # what TCP's first flight can carry, about ten packets
+
+
+def decoded(response) -> bytes:
+    data = response.get_data()
+    encoding = response.headers.get("Content-Encoding")
+    if encoding == "br":
+        return brotli.decompress(data)
+    if encoding == "gzip":
+        return gzip.decompress(data)
+    assert encoding is None, f"unexpected encoding {encoding}"
+    return data
+
+
+@pytest.fixture
+def plain(client):
+    return client.get(ARTICLE)
+
+
+def test_html_cache_headers(app, plain):
+    assert plain.status_code == 200
+    max_age = app.config["HTML_MAX_AGE"]
+    directives = {d.strip() for d in plain.headers["Cache-Control"].split(",")}
+    assert directives == {"public", f"max-age={max_age}", f"stale-while-revalidate={max_age * 12}"}
+    assert plain.headers["Vary"] == "Accept-Encoding"
+    etag = plain.headers["ETag"]
+    assert etag.startswith('"') and etag.endswith('"'), "a strong ETag, quoted"
+    assert int(plain.headers["Content-Length"]) == len(plain.get_data())
+    assert plain.headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+@pytest.mark.parametrize("accept, expected", [
+    (None, None),
+    ("", None),
+    ("identity", None),
+    ("gzip", "gzip"),
+    ("br", "br"),
+    ("gzip, deflate, br", "br"),
+    ("gzip, deflate, br, zstd", "br"),
+    ("br;q=0, gzip", "gzip"),
+    ("BR;Q=0, GZIP", "gzip"),
+    ("gzip;q=1.0, br;q=0.5", "gzip"),
+    ("gzip;q=0, br;q=0", None),
+    ("deflate", None),
+    ("*", "br"),
+    ("*;q=0, gzip", "gzip"),
+    ("identity;q=0, gzip;q=0, br;q=0", None),  # refuses everything: identity rather than 406
+    ("gzip;q=0.5, identity", None),
+    ("gzip;q=nonsense, br", "br"),
+])
+def test_encoding_follows_accept_encoding(client, plain, accept, expected):
+    headers = {} if accept is None else {"Accept-Encoding": accept}
+    response = client.get(ARTICLE, headers=headers)
+    assert response.status_code == 200
+    assert response.headers.get("Content-Encoding") == expected
+    assert response.headers["Vary"] == "Accept-Encoding"
+    assert decoded(response) == plain.get_data()
+    assert int(response.headers["Content-Length"]) == len(response.get_data())
+
+
+def test_each_encoding_has_its_own_etag(client):
+    tags = {client.get(ARTICLE, headers={"Accept-Encoding": enc}).headers["ETag"]
+            for enc in ("identity", "gzip", "br")}
+    assert len(tags) == 3
+
+
+@pytest.mark.parametrize("accept", ["identity", "gzip", "br"])
+def test_matching_etag_gets_304(client, accept):
+    first = client.get(ARTICLE, headers={"Accept-Encoding": accept})
+    again = client.get(ARTICLE, headers={"Accept-Encoding": accept,
+                                         "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Cache-Control"] == first.headers["Cache-Control"]
+    assert again.headers["Vary"] == "Accept-Encoding"
+    assert "Content-Encoding" not in again.headers
+
+
+def test_if_none_match_forms(client, plain):
+    etag = plain.headers["ETag"]
+    for header in (f"W/{etag}", f'"other", {etag}', "*"):
+        assert client.get(ARTICLE, headers={"If-None-Match": header}).status_code == 304, header
+    for header in ('"other"', etag.strip('"'), ""):
+        assert client.get(ARTICLE, headers={"If-None-Match": header}).status_code == 200, header
+
+
+def test_etag_of_another_page_does_not_match(client, plain):
+    front = client.get("/", headers={"If-None-Match": plain.headers["ETag"]})
+    assert front.status_code == 200
+
+
+def test_error_pages_never_answer_304(client):
+    missing = client.get("/articles/no-such-story")
+    again = client.get("/articles/no-such-story",
+                       headers={"If-None-Match": missing.headers["ETag"]})
+    assert again.status_code == 404
+
+
+def test_head_has_headers_without_body(client, plain):
+    head = client.head(ARTICLE)
+    assert head.status_code == 200
+    assert head.get_data() == b""
+    assert head.headers["ETag"] == plain.headers["ETag"]
+    assert head.headers["Content-Length"] == plain.headers["Content-Length"]
+
+
+def test_same_bytes_for_every_request_and_every_client(client, plain):
+    for headers in ({}, {"Host": "other.example"}, {"User-Agent": "curl/8"},
+                    {"Cookie": "a=b"}, {"X-Forwarded-Host": "evil.example"}):
+        again = client.get(ARTICLE, headers=headers)
+        assert again.get_data() == plain.get_data(), headers
+        assert again.headers["ETag"] == plain.headers["ETag"]
+
+
+def test_same_bytes_from_two_app_instances(app):
+    """Two workers (two processes, two renders) must serve byte-identical pages."""
+    other = create_app(dict(app.config))
+    for path in (ARTICLE, "/"):
+        for accept in ("identity", "gzip", "br"):
+            first = app.test_client().get(path, headers={"Accept-Encoding": accept})
+            second = other.test_client().get(path, headers={"Accept-Encoding": accept})
+            assert first.get_data() == second.get_data(), (path, accept)
+            assert first.headers["ETag"] == second.headers["ETag"]
+
+
+@pytest.mark.parametrize("accept", ["gzip", "br"])
+def test_article_first_view_fits_the_first_round_trip(client, accept):
+    """The compressed HTML carries all that painting needs, within about 14 KB."""
+    response = client.get(ARTICLE, headers={"Accept-Encoding": accept})
+    assert response.headers["Content-Encoding"] == accept
+    assert len(response.get_data()) < FIRST_ROUND_TRIP
+    page = BeautifulSoup(decoded(response), "html5lib")
+    assert page.select('link[rel="stylesheet"]') == [], "CSS is inline, no extra request"
+    assert page.select_one("head style").string.strip()
+    for script in page.select("script[src]"):
+        assert script.has_attr("defer") or script.has_attr("async"), "render-blocking script"
+    assert "@font-face" not in str(page), "no web fonts"
+    assert page.select_one("svg.sprite symbol") is not None, "icons inline"
+
+
+def test_static_files_are_linked_by_hashed_name(client, plain):
+    page = BeautifulSoup(plain.get_data(), "html5lib")
+    source = (STATIC / "js" / "share.js").read_bytes()
+    src = page.select_one("script[src]")["src"]
+    assert src == "/static/" + hashed_name("js/share.js", source)
+    response = client.get(src)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == IMMUTABLE
+    assert response.get_data() == source
+    assert response.mimetype in ("text/javascript", "application/javascript")
+    assert response.headers["Vary"] == "Accept-Encoding"
+    compressed = client.get(src, headers={"Accept-Encoding": "br"})
+    assert compressed.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(compressed.get_data()) == source
+
+
+def test_static_plain_names_still_work_with_short_freshness(app, client):
+    response = client.get("/static/js/share.js")
+    assert response.status_code == 200
+    assert "immutable" not in response.headers["Cache-Control"]
+    assert f"max-age={app.config['HTML_MAX_AGE']}" in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("path", ["/static/nope.js", "/static/../app/config.py",
+                                  "/static/js/share.000000000000.js", "/static/js"])
+def test_static_unknown_names_are_404(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_hashed_name_changes_with_content():
+    one, two = hashed_name("js/a.js", b"1"), hashed_name("js/a.js", b"2")
+    assert one != two
+    assert one.startswith("js/a.") and one.endswith(".js")
+    assert hashed_name("robots", b"x").startswith("robots.")
+    assert hashed_name(".well-known", b"x").startswith(".well-known.")
+
+
+def test_precompressed_bodies_are_deterministic():
+    body = b"<p>" + b"same bytes every time " * 200 + b"</p>"
+    first, second = Rendered.from_bytes(body, "text/html"), Rendered.from_bytes(body, "text/html")
+    assert (first.gzip, first.br, first.etag) == (second.gzip, second.br, second.etag)
+
+
+def test_already_compressed_types_are_sent_as_they_are():
+    image = Rendered.from_bytes(b"\x89PNG fake image bytes", "image/png")
+    variant = image.variant("gzip, br")
+    assert variant.encoding is None
+    assert "Vary" not in dict(variant.headers)
+
+
+def test_choose_encodings_orders_by_quality_then_size():
+    assert choose_encodings("gzip;q=0.8, br;q=0.9") == ("br", "gzip", None)
+    assert choose_encodings("gzip, identity;q=0") == ("gzip",)
+
+
+ETAGS_SCRIPT = """
+import json, sys
+from app import create_app
+app = create_app(json.loads(sys.argv[1]))
+client = app.test_client()
+def etag(path, enc):
+    return client.get(path, headers={"Accept-Encoding": enc}).headers["ETag"]
+print(json.dumps({f"{path} {enc}": etag(path, enc)
+                  for path in sys.argv[2:] for enc in ("identity", "gzip", "br")}))
+"""
+
+
+def test_same_bytes_from_processes_with_different_hash_seeds(app):
+    """Workers are separate processes with their own hash seeds: set or dict order that
+    leaked into a page would give each worker different bytes, and caches a mess."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    config = {key: app.config[key] for key in ("SITE_URL", "SOCIAL_PROFILES", "CONTENT_DIR")}
+    tags = []
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", ETAGS_SCRIPT, json.dumps(config), ARTICLE, "/"],
+            cwd=root, capture_output=True, text=True, timeout=60, check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed})
+        tags.append(json.loads(done.stdout))
+    assert tags[0] == tags[1]
+    client = app.test_client()
+    assert tags[0][f"{ARTICLE} br"] == client.get(ARTICLE, headers={"Accept-Encoding": "br"}
+                                                  ).headers["ETag"]
