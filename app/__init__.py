@@ -7,9 +7,10 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 
 from . import config as site_config
-from . import icons
+from . import icons, security
 from .content import load_store
-from .responses import PageCache, security_headers, style_hash
+from .responses import PageCache
+from .security import style_hash
 from .views import bp, handle_http_error
 
 ROOT = site_config.PROJECT_ROOT
@@ -39,7 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(bp)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(500, handle_http_error)
-    app.after_request(security_headers)
+    security.init_app(app)
 
     from . import cli
     cli.init_app(app)

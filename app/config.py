@@ -29,6 +29,8 @@ DEFAULTS = {
     "SOCIAL_PROFILES": {},
     # Seconds a browser or CDN may reuse an HTML page before revalidating it.
     "HTML_MAX_AGE": 300,
+    # Proxies in front that set X-Forwarded-* (nginx: 1). 0 trusts none: see app/security.py.
+    "PROXY_COUNT": 0,
 }
 
 

@@ -103,32 +103,3 @@ def respond(page: Rendered, status: int = 200, max_age: int | None = None) -> Re
         response.headers["Content-Encoding"] = encoding
     return response
 
-
-def style_hash(css: str) -> str:
-    """The CSP source for an inline <style> holding exactly `css`."""
-    digest = hashlib.sha256(css.encode("utf-8")).digest()
-    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
-
-
-def security_headers(response: Response) -> Response:
-    """Headers every response carries; the CSP allows only our own inline style by hash."""
-    config = current_app.config
-    headers = response.headers
-    headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'none'; "
-        f"style-src {config['INLINE_STYLE_HASH']}; "
-        "script-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        "manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    )
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-    headers.setdefault(
-        "Permissions-Policy",
-        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
-    )
-    if config["SITE_URL"].startswith("https://"):
-        headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-    return response
