@@ -78,13 +78,16 @@ def proxy_count(config) -> int:
 
 
 def init_app(app: Flask) -> None:
-    """Compute the headers once, register them, and trust PROXY_COUNT proxies.
+    """Compute the headers once, register them, build no URL from Host, trust PROXY_COUNT.
 
     With no proxy (bare gunicorn or `flask run`) a client could forge X-Forwarded-For
     or -Proto, so nothing is trusted. Behind nginx, PROXY_COUNT=1 trusts exactly the
     values nginx appends, and no more, whatever a client sent before it.
     """
     app.extensions["security_headers"] = header_set(app.config)
+    # Werkzeug answers "//a//b" with a 308 to an absolute URL built from the Host
+    # header: a cacheable redirect to whatever host a client names. Such paths get 404.
+    app.url_map.merge_slashes = False
     app.after_request(security_headers)
     count = proxy_count(app.config)
     if count:

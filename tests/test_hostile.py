@@ -4,12 +4,18 @@
 Hypothesis generates the requests; examples are kept few and the app is built once per
 module so the suite stays fast.
 """
-from urllib.parse import quote
+import gzip
+from urllib.parse import quote, unquote_to_bytes
+
+import brotli
 
 import pytest
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Response
 
 from app import create_app
 from tests.conftest import CONTENT_DIR, SEED_SLUG
@@ -25,12 +31,43 @@ ODD = ["%00", "\x00", "../", "..%2f", "%2e%2e/", "//", "\\", "~", "%", "%zz", "?
        "é", "😀", "\u202e", "\ufeff", "a" * 5000, "%ff%fe", ";", "*"]
 
 
+class RawClient:
+    """Calls the WSGI app as a server would, with none of the test client's own URL
+    handling: that parses "//x" as a host name and fails on a bad Host port by itself."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def open(self, path="/", method="GET", raw_path=None, **kwargs) -> Response:
+        environ = EnvironBuilder(path=path, method=method, **kwargs).get_environ()
+        if raw_path is not None:  # percent-decoded bytes as latin-1, as servers pass them
+            environ.update(PATH_INFO=unquote_to_bytes(raw_path).decode("latin-1"),
+                           RAW_URI=raw_path, REQUEST_URI=raw_path)
+        captured = {}
+
+        def start_response(status, headers, exc_info=None):
+            captured.update(status=status, headers=headers)
+
+        chunks = self.app(environ, start_response)
+        try:
+            body = b"".join(chunks)
+        finally:
+            getattr(chunks, "close", lambda: None)()
+        response = Response(body, status=captured["status"], headers=captured["headers"])
+        encoding = response.headers.get("Content-Encoding")
+        if encoding:  # check what the browser would see
+            response.set_data({"gzip": gzip.decompress, "br": brotli.decompress}[encoding](body))
+        return response
+
+    def get(self, path="/", **kwargs) -> Response:
+        return self.open(path, **kwargs)
+
+
 @pytest.fixture(scope="module")
 def client():
     # PROXY_COUNT=1 so forged X-Forwarded-* headers reach ProxyFix too.
-    app = create_app({"TESTING": True, "SITE_URL": "https://news.example.org",
-                      "CONTENT_DIR": str(CONTENT_DIR), "PROXY_COUNT": 1})
-    return app.test_client()
+    return RawClient(create_app({"TESTING": True, "SITE_URL": "https://news.example.org",
+                                 "CONTENT_DIR": str(CONTENT_DIR), "PROXY_COUNT": 1}))
 
 
 pieces = st.one_of(st.sampled_from(ODD + PAYLOADS), st.text(max_size=30),
@@ -62,9 +99,7 @@ def check(response, sent: str = ""):
 def test_any_path(client, prefix, parts, encode):
     joined = "/".join(parts)
     path = prefix + (quote(joined, safe="/%") if encode else joined)
-    if not encode:
-        path = path.replace("?", "%3F").replace("#", "%23")
-    check(client.get(path), sent=path)
+    check(client.get(raw_path=path), sent=path)
 
 
 @SETTINGS
