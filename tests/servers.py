@@ -8,6 +8,7 @@ processes started here are ever stopped (by their own pid).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -149,3 +150,33 @@ def nginx(directory: Path, upstream: str, cert: Path, key: Path, server_name="lo
         yield process, http_port, https_port
     finally:
         stop(process)
+
+
+@contextlib.contextmanager
+def tls_front(directory: Path, site_url: str = "https://localhost"):
+    """gunicorn (trusting one proxy) behind nginx with a fresh certificate.
+
+    Yields a dict: https (base URL), http (base URL), https_port, http_port, cert.
+    """
+    cert, key = make_certificate(directory)
+    env = {"FLASK_PROXY_COUNT": "1", "FLASK_SITE_URL": site_url}
+    with gunicorn(directory / "gunicorn.log", env=env) as (_, upstream):
+        with nginx(directory, upstream.removeprefix("http://"), cert, key) as (
+                _, http_port, https_port):
+            yield {"https": f"https://localhost:{https_port}", "https_port": https_port,
+                   "http": f"http://127.0.0.1:{http_port}", "http_port": http_port,
+                   "cert": str(cert)}
+
+
+def observatory(host: str, http_port: int, https_port: int | None = None, path: str = "/",
+                cert: str | None = None) -> dict:
+    """The grade of tools/observatory.mjs for one server, as parsed JSON."""
+    env = {**os.environ}
+    if cert:
+        env["NODE_EXTRA_CA_CERTS"] = cert
+    args = ["node", str(ROOT / "tools" / "observatory.mjs"), host, str(http_port)]
+    args += [str(https_port or 1), path]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
+    if done.returncode:
+        raise RuntimeError(f"observatory failed: {done.stdout}{done.stderr}")
+    return json.loads(done.stdout)

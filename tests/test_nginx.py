@@ -22,15 +22,9 @@ ONE_YEAR = 365 * 24 * 3600
 
 @pytest.fixture(scope="module")
 def front(tmp_path_factory):
-    """gunicorn behind nginx; yields (https base URL, http base URL, certificate)."""
-    directory = tmp_path_factory.mktemp("nginx")
-    cert, key = servers.make_certificate(directory)
-    env = {"FLASK_PROXY_COUNT": "1", "FLASK_SITE_URL": SITE_URL}
-    with servers.gunicorn(directory / "gunicorn.log", env=env) as (_, upstream):
-        upstream = upstream.removeprefix("http://")
-        with servers.nginx(directory, upstream, cert, key) as (_, http_port, https_port):
-            yield (f"https://localhost:{https_port}", f"http://127.0.0.1:{http_port}",
-                   str(cert), https_port)
+    """gunicorn behind nginx; yields (https base URL, http base URL, certificate, port)."""
+    with servers.tls_front(tmp_path_factory.mktemp("nginx"), SITE_URL) as site:
+        yield site["https"], site["http"], site["cert"], site["https_port"]
 
 
 def get(front, path, **kwargs):
