@@ -8,7 +8,6 @@ every cache in front of the site serves exactly the same thing.
 """
 from __future__ import annotations
 
-import base64
 import gzip
 import hashlib
 import threading

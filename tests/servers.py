@@ -19,9 +19,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from deploy.render_nginx import render
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "deploy"))
-from render_nginx import render  # noqa: E402
 
 
 def free_port() -> int:
@@ -133,7 +133,8 @@ def nginx(directory: Path, upstream: str, cert: Path, key: Path, server_name="lo
                                           encoding="utf-8")
     binary = nginx_binary()
     checked = subprocess.run([binary, "-t", "-p", str(directory), "-c",
-                              str(directory / "nginx.conf")], capture_output=True, text=True)
+                              str(directory / "nginx.conf")], capture_output=True, text=True,
+                             check=False)
     if checked.returncode:
         raise RuntimeError(f"nginx rejects the rendered configuration:\n{checked.stderr}")
     process = subprocess.Popen([binary, "-p", str(directory), "-c", str(directory / "nginx.conf")],
@@ -160,12 +161,13 @@ def tls_front(directory: Path, site_url: str = "https://localhost"):
     """
     cert, key = make_certificate(directory)
     env = {"FLASK_PROXY_COUNT": "1", "FLASK_SITE_URL": site_url}
-    with gunicorn(directory / "gunicorn.log", env=env) as (_, upstream):
-        with nginx(directory, upstream.removeprefix("http://"), cert, key) as (
-                _, http_port, https_port):
-            yield {"https": f"https://localhost:{https_port}", "https_port": https_port,
-                   "http": f"http://127.0.0.1:{http_port}", "http_port": http_port,
-                   "cert": str(cert)}
+    with contextlib.ExitStack() as stack:
+        _, upstream = stack.enter_context(gunicorn(directory / "gunicorn.log", env=env))
+        _, http_port, https_port = stack.enter_context(
+            nginx(directory, upstream.removeprefix("http://"), cert, key))
+        yield {"https": f"https://localhost:{https_port}", "https_port": https_port,
+               "http": f"http://127.0.0.1:{http_port}", "http_port": http_port,
+               "cert": str(cert)}
 
 
 def observatory(host: str, http_port: int, https_port: int | None = None, path: str = "/",
@@ -176,7 +178,8 @@ def observatory(host: str, http_port: int, https_port: int | None = None, path: 
         env["NODE_EXTRA_CA_CERTS"] = cert
     args = ["node", str(ROOT / "tools" / "observatory.mjs"), host, str(http_port)]
     args += [str(https_port or 1), path]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env, cwd=ROOT,
+                          check=False)
     if done.returncode:
         raise RuntimeError(f"observatory failed: {done.stdout}{done.stderr}")
     return json.loads(done.stdout)

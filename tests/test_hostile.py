@@ -8,12 +8,10 @@ import gzip
 from urllib.parse import quote, unquote_to_bytes
 
 import brotli
-
 import pytest
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response
 

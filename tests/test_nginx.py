@@ -1,6 +1,6 @@
 """The shipped deployment, for real: deploy/nginx.conf rendered with a throwaway
 certificate, Debian's nginx terminating TLS in front of gunicorn, on loopback."""
-from pathlib import Path
+import shutil
 
 import pytest
 import requests
@@ -12,7 +12,7 @@ from tests.conftest import SEED_SLUG
 pytestmark = [
     pytest.mark.skipif(servers.nginx_binary() is None,
                        reason="nginx is not installed (.ci/run installs nginx-light)"),
-    pytest.mark.skipif(servers.shutil.which("openssl") is None,
+    pytest.mark.skipif(shutil.which("openssl") is None,
                        reason="openssl is needed to make a test certificate"),
 ]
 
