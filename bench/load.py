@@ -86,7 +86,9 @@ def run_wrk(url: str, duration: int, connections: int, threads: int, script: Pat
     result = json.loads(line.removeprefix("WRKJSON "))
     result["per_second"] = {int(k): v for k, v in sorted(result["per_second"].items(),
                                                          key=lambda kv: int(kv[0]))}
-    result["socket_errors"] = sum(result[k] for k in ("connect", "read", "write", "timeout"))
+    kinds = ("connect", "read", "write", "timeout")
+    result["socket_errors"] = sum(result[k] for k in kinds)
+    result["errors_by_kind"] = {k: result[k] for k in kinds if result[k]}
     result["lost"] = result["socket_errors"] + result["non2xx"]
     result["rps"] = round(result["requests"] / (result["duration_us"] / 1e6))
     return result
@@ -161,7 +163,8 @@ def main(argv=None) -> int:
         print(f"1/3 steady load, {args.duration} s ...", flush=True)
         steady = run_wrk(url, args.duration, args.connections, args.threads, script)
         figures["steady"] = {k: steady[k] for k in ("rps", "requests", "socket_errors",
-                                                    "non2xx", "p50_ms", "p99_ms")}
+                                                    "errors_by_kind", "non2xx", "p50_ms",
+                                                    "p99_ms")}
         ok &= steady["lost"] == 0
 
         print(f"2/3 HUP with a new article, {args.duration} s ...", flush=True)
@@ -180,6 +183,7 @@ def main(argv=None) -> int:
         back, _ = recovery_seconds(reloaded, hup_at["t"])
         figures["hup"] = {"rps": reloaded["rps"], "requests": reloaded["requests"],
                           "lost": reloaded["lost"], "socket_errors": reloaded["socket_errors"],
+                          "errors_by_kind": reloaded["errors_by_kind"],
                           "non2xx": reloaded["non2xx"], "new_article_status": served,
                           "seconds_to_full_throughput": back}
         ok &= reloaded["lost"] == 0 and served == 200
@@ -198,6 +202,7 @@ def main(argv=None) -> int:
         back, baseline = recovery_seconds(crashed, killed["t"])
         figures["sigkill"] = {"rps": crashed["rps"], "requests": crashed["requests"],
                               "lost": crashed["lost"], "socket_errors": crashed["socket_errors"],
+                              "errors_by_kind": crashed["errors_by_kind"],
                               "non2xx": crashed["non2xx"], "baseline_rps": baseline,
                               "seconds_to_full_throughput": back,
                               "per_second": list(full_seconds(crashed).values())}
