@@ -101,4 +101,3 @@ def respond(page: Rendered, status: int = 200, max_age: int | None = None) -> Re
     if encoding:
         response.headers["Content-Encoding"] = encoding
     return response
-
