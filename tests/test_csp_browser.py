@@ -51,7 +51,7 @@ def test_page_runs_under_its_csp(base, path):
     assert violations == []
     assert not [text for text in console if "Content Security Policy" in text]
     assert max_width != "none", "the inline style did not apply"
-    assert all(url.startswith(base) or url.startswith("data:") for url in requested), requested
+    assert all(url.startswith((base, "data:")) for url in requested), requested
     if path.startswith("/articles/"):
         # share.js runs and reveals "Copy link" (127.0.0.1 is a secure context).
         assert copy_hidden is False
