@@ -9,6 +9,7 @@ at saturation on loopback, in three bounded runs of --duration seconds each.
 
     python3 bench/load.py                      # 3 x 30 s, settings from gunicorn.conf.py
     python3 bench/load.py --duration 10 --gunicorn-arg=--workers=4
+    python3 bench/load.py --via-nginx         # the same through deploy/nginx.conf (TLS)
 
 Exit status 1 if a criterion fails. Loopback only; only the processes started here are
 signalled, by pid.
@@ -16,6 +17,7 @@ signalled, by pid.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -40,8 +42,11 @@ SLUG = "le-drian-carter-other-ministers-to-discuss-isis-strategy"
 # then prints one JSON line with them and wrk's error counters.
 WRK_SCRIPT = """
 local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) per_second = {}; non2xx = 0 end
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("id", #threads)
+end
+function init(args) per_second = {}; non2xx = 0; run = args[1] or "0" end
 function response(status, headers, body)
   local now = os.time()
   per_second[now] = (per_second[now] or 0) + 1
@@ -66,6 +71,16 @@ function done(summary, latency, requests)
 end
 """
 
+# With --via-nginx: a different query string on every request, so nginx's page cache
+# misses and every request reaches gunicorn (the app ignores the query on articles).
+UNIQUE_QUERY = """
+local counter = 0
+function request()
+  counter = counter + 1
+  return wrk.format(nil, string.format("%s?n=%s-%d-%d", wrk.path, run, id, counter))
+end
+"""
+
 NEW_ARTICLE = """---
 title: "Published during the load test"
 published: 2031-01-01T09:00:00+00:00
@@ -78,7 +93,7 @@ This article was added while the site was under load, then picked up by a HUP.
 def run_wrk(url: str, duration: int, connections: int, threads: int, script: Path) -> dict:
     done = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "5s",
-         "-s", str(script), url],
+         "-s", str(script), url, "--", str(time.time_ns())],
         capture_output=True, text=True, timeout=duration + 60, check=False)
     line = next((l for l in done.stdout.splitlines() if l.startswith("WRKJSON ")), None)
     if line is None:
@@ -139,6 +154,8 @@ def main(argv=None) -> int:
     parser.add_argument("--gunicorn-arg", action="append", default=[],
                         help="extra gunicorn argument, e.g. --gunicorn-arg=--workers=4")
     parser.add_argument("--json", type=Path, help="write the figures here too")
+    parser.add_argument("--via-nginx", action="store_true",
+                        help="load nginx's TLS front (deploy/nginx.conf) instead of gunicorn")
     args = parser.parse_args(argv)
     if not 1 <= args.duration <= 120:
         parser.error("--duration must be 1 to 120 seconds")
@@ -149,15 +166,25 @@ def main(argv=None) -> int:
     content = work / "articles"
     shutil.copytree(ROOT / "content" / "articles", content)
     script = work / "count.lua"
-    script.write_text(WRK_SCRIPT, encoding="utf-8")
+    script.write_text(WRK_SCRIPT + (UNIQUE_QUERY if args.via_nginx else ""), encoding="utf-8")
     log = work / "gunicorn.log"
     figures: dict = {"gunicorn_args": args.gunicorn_arg, "connections": args.connections,
-                     "threads": args.threads, "duration": args.duration}
+                     "threads": args.threads, "duration": args.duration,
+                     "via_nginx": args.via_nginx}
     ok = True
 
-    with servers.gunicorn(log, env={"FLASK_CONTENT_DIR": str(content)},
-                          args=tuple(args.gunicorn_arg)) as (master, base):
+    with contextlib.ExitStack() as stack:
+        env = {"FLASK_CONTENT_DIR": str(content)}
+        if args.via_nginx:
+            env.update(FLASK_PROXY_COUNT="1", FLASK_SITE_URL="https://localhost")
+        master, base = stack.enter_context(
+            servers.gunicorn(log, env=env, args=tuple(args.gunicorn_arg)))
         url = f"{base}/articles/{SLUG}"
+        if args.via_nginx:
+            cert, key = servers.make_certificate(work)
+            _, _, https_port = stack.enter_context(
+                servers.nginx(work, base.removeprefix("http://"), cert, key))
+            url = f"https://127.0.0.1:{https_port}/articles/{SLUG}"
         figures["workers"] = len(workers_of(master.pid))
 
         print(f"1/3 steady load, {args.duration} s ...", flush=True)
