@@ -7,12 +7,12 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 
 from . import config as site_config
-from . import icon_views, icons, static_files
-from .content import load_store
-from .responses import PageCache, security_headers, style_hash
-from .views import bp, handle_http_error
+from . import icon_views, icons, security, static_files
 from .articles import ArticleStore
-from .content import ContentErrors
+from .content import ContentErrors, load_store
+from .responses import PageCache
+from .security import style_hash
+from .views import bp, handle_http_error
 
 ROOT = site_config.PROJECT_ROOT
 
@@ -51,7 +51,7 @@ def create_app(config: dict | None = None, *, strict_content: bool = True) -> Fl
     app.register_blueprint(icon_views.bp)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(500, handle_http_error)
-    app.after_request(security_headers)
+    security.init_app(app)
 
     from . import cli
     cli.init_app(app)

@@ -31,6 +31,8 @@ DEFAULTS = {
     "HTML_MAX_AGE": 300,
     # Newest articles in /feed.atom and /feed.rss.
     "FEED_ARTICLES": 20,
+    # Proxies in front that set X-Forwarded-* (nginx: 1). 0 trusts none: see app/security.py.
+    "PROXY_COUNT": 0,
 }
 
 

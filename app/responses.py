@@ -12,7 +12,6 @@ three prepared (body, headers) pairs, so the site costs little more than Flask i
 """
 from __future__ import annotations
 
-import base64
 import gzip
 import hashlib
 import threading
@@ -210,12 +209,12 @@ class PreparedResponse(Response):
 
 
 def _tail(app, cache_control: str) -> tuple[tuple[str, str], ...]:
-    """Cache-Control and the security headers: the same for every page of an app."""
+    """Cache-Control and the security headers (app/security.py): the same for every page."""
     tails = app.extensions.setdefault("response_tails", {})
     tail = tails.get(cache_control)
     if tail is None:
         tail = tails[cache_control] = (("Cache-Control", cache_control),
-                                       *app_security_headers(app))
+                                       *app.extensions["security_headers"].items())
     return tail
 
 
@@ -240,50 +239,3 @@ def respond(page: Rendered, status: int = 200, max_age: int | None = None,
             headers.append(("Vary", "Accept-Encoding"))
         return PreparedResponse(b"", [*headers, *tail], status=304)
     return PreparedResponse(variant.body, [*variant.headers, *tail], status=status)
-
-
-def style_hash(css: str) -> str:
-    """The CSP source for an inline <style> holding exactly `css`."""
-    digest = hashlib.sha256(css.encode("utf-8")).digest()
-    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
-
-
-def security_header_list(config) -> tuple[tuple[str, str], ...]:
-    """Headers every response carries; the CSP allows only our own inline style by hash."""
-    headers = [
-        ("Content-Security-Policy",
-         ("default-src 'none'; "
-          f"style-src {config['INLINE_STYLE_HASH']}; "
-          "script-src 'self'; img-src 'self' data:; connect-src 'self'; "
-          "manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "strict-origin-when-cross-origin"),
-        ("Cross-Origin-Opener-Policy", "same-origin"),
-        ("Cross-Origin-Resource-Policy", "same-origin"),
-        ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
-    ]
-    if config["SITE_URL"].startswith("https://"):
-        headers.append(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))
-    return tuple(headers)
-
-
-def app_security_headers(app=None) -> tuple[tuple[str, str], ...]:
-    """This app's security headers: they depend only on settings, so built once."""
-    if app is None:
-        app = current_app._get_current_object()
-    fixed = app.extensions.get("security_headers")
-    if fixed is None:
-        fixed = app.extensions["security_headers"] = security_header_list(app.config)
-    return fixed
-
-
-def security_headers(response: Response) -> Response:
-    """after_request: add the security headers a response has not set itself."""
-    if isinstance(response, PreparedResponse):
-        return response  # respond() put them in already
-    headers = response.headers
-    present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (Headers yields pairs)
-    for name, value in app_security_headers():
-        if name.lower() not in present:
-            headers.add(name, value)
-    return response

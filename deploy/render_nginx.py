@@ -1,0 +1,89 @@
+"""Fill in deploy/nginx.conf's @NAME@ words and print the result.
+
+A template rather than a finished file because every deployment has its own host name,
+certificate paths and ports; nginx's own $variables are left alone. An unknown or
+missing word is an error, so a half-filled file never reaches nginx.
+
+    python3 deploy/render_nginx.py --server-name news.example.org \\
+        --certificate /path/fullchain.pem --certificate-key /path/privkey.pem
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TEMPLATE = HERE / "nginx.conf"
+WORD = re.compile(r"@([A-Z_]+)@")
+
+
+class RenderError(ValueError):
+    """A value that would make the nginx configuration wrong or unsafe."""
+
+
+def _plain(name: str, value: str) -> str:
+    """Refuse values that could end an nginx directive or start another."""
+    if not value or re.search(r"[\s;{}#'\"$]", value):
+        raise RenderError(f"{name} must be a non-empty value without spaces, quotes, "
+                          f"';', '{{', '}}', '#' or '$': {value!r}")
+    return value
+
+
+def _port(name: str, value: int) -> str:
+    if not 0 < int(value) < 65536:
+        raise RenderError(f"{name} must be a port number, got {value!r}")
+    return str(int(value))
+
+
+def render(server_name: str, certificate: str, certificate_key: str,
+           upstream: str = "127.0.0.1:8000", http_port: int = 80, https_port: int = 443,
+           static_root: str | Path = HERE.parent / "static",
+           cache_dir: str = "/var/cache/nginx/article-site", address: str = "",
+           template: str | None = None) -> str:
+    """The configuration text; `address` (e.g. 127.0.0.1) limits where nginx listens."""
+    listen = f"{_plain('address', address)}:" if address else ""
+    values = {
+        "SERVER_NAME": _plain("server name", server_name),
+        "CERTIFICATE": _plain("certificate", str(certificate)),
+        "CERTIFICATE_KEY": _plain("certificate key", str(certificate_key)),
+        "UPSTREAM": _plain("upstream", upstream),
+        "HTTP_LISTEN": listen + _port("http port", http_port),
+        "HTTPS_LISTEN": listen + _port("https port", https_port),
+        "HTTPS_PORT_SUFFIX": "" if int(https_port) == 443 else f":{int(https_port)}",
+        "STATIC_ROOT": _plain("static root", str(Path(static_root).resolve())),
+        "CACHE_DIR": _plain("cache directory", str(cache_dir)),
+    }
+    text = TEMPLATE.read_text(encoding="utf-8") if template is None else template
+
+    def fill(match: re.Match) -> str:
+        if match.group(1) not in values:
+            raise RenderError(f"the template uses @{match.group(1)}@, which has no value")
+        return values[match.group(1)]
+
+    return WORD.sub(fill, text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--server-name", required=True)
+    parser.add_argument("--certificate", required=True)
+    parser.add_argument("--certificate-key", required=True)
+    parser.add_argument("--upstream", default="127.0.0.1:8000", help="gunicorn's address")
+    parser.add_argument("--http-port", type=int, default=80)
+    parser.add_argument("--https-port", type=int, default=443)
+    parser.add_argument("--static-root", default=str(HERE.parent / "static"))
+    parser.add_argument("--cache-dir", default="/var/cache/nginx/article-site")
+    parser.add_argument("--address", default="", help="listen only here, e.g. 127.0.0.1")
+    args = parser.parse_args(argv)
+    try:
+        print(render(**vars(args)), end="")
+    except (RenderError, ValueError) as error:
+        print(f"render_nginx: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

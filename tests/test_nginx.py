@@ -1,0 +1,128 @@
+"""The shipped deployment, for real: deploy/nginx.conf rendered with a throwaway
+certificate, Debian's nginx terminating TLS in front of gunicorn, on loopback."""
+import shutil
+
+import pytest
+import requests
+from bs4 import BeautifulSoup
+
+from tests import servers
+from tests.conftest import SEED_SLUG
+
+pytestmark = [
+    pytest.mark.skipif(servers.nginx_binary() is None,
+                       reason="nginx is not installed (.ci/run installs nginx-light)"),
+    pytest.mark.skipif(shutil.which("openssl") is None,
+                       reason="openssl is needed to make a test certificate"),
+]
+
+SITE_URL = "https://localhost"
+ONE_YEAR = 365 * 24 * 3600
+
+
+@pytest.fixture(scope="module")
+def front(tmp_path_factory):
+    """gunicorn behind nginx; yields (https base URL, http base URL, certificate, port)."""
+    with servers.tls_front(tmp_path_factory.mktemp("nginx"), SITE_URL) as site:
+        yield site["https"], site["http"], site["cert"], site["https_port"]
+
+
+def get(front, path, **kwargs):
+    base, _, cert, _ = front
+    return requests.get(base + path, verify=cert, allow_redirects=False, timeout=10, **kwargs)
+
+
+def page(response) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "html5lib")
+
+
+def hsts_max_age(response) -> int:
+    # requests joins repeated headers with ", ": a second copy would break int().
+    value = response.headers["Strict-Transport-Security"]
+    directives = [part.strip() for part in value.split(";")]
+    assert "includeSubDomains" in directives
+    return int(directives[0].removeprefix("max-age="))
+
+
+def test_article_page_through_tls(front):
+    response = get(front, f"/articles/{SEED_SLUG}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert hsts_max_age(response) >= ONE_YEAR
+    assert "'sha256-" in response.headers["Content-Security-Policy"]  # the app's own CSP
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "nginx/" not in response.headers.get("Server", "")  # server_tokens off
+    html = page(response)
+    assert html.select_one("main article h1").get_text(strip=True).startswith("Le Drian")
+    assert html.select_one('link[rel="canonical"]')["href"] == f"{SITE_URL}/articles/{SEED_SLUG}"
+
+
+def test_pages_are_cached_by_nginx(front):
+    path = "/?page=1"
+    get(front, path)
+    again = get(front, path)
+    assert again.status_code == 200
+    assert again.headers["X-Cache-Status"] == "HIT"
+    assert page(again).select("ol.article-list > li")
+
+
+def test_compressed_and_conditional_pages_pass_through(front):
+    first = get(front, "/", headers={"Accept-Encoding": "br"})
+    assert first.headers.get("Content-Encoding") == "br"
+    again = get(front, "/", headers={"Accept-Encoding": "br", "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_static_files_are_served_by_nginx(front):
+    response = get(front, "/static/js/share.js")
+    assert response.status_code == 200
+    assert response.content == (servers.ROOT / "static" / "js" / "share.js").read_bytes()
+    assert response.headers["Content-Type"].startswith(("application/javascript", "text/javascript"))
+    # nginx's own headers, not the app's: the app sends no "max-age=3600" for static files.
+    assert response.headers["Cache-Control"] == "max-age=3600"
+    assert "X-Cache-Status" not in response.headers
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert hsts_max_age(response) >= ONE_YEAR
+
+
+def test_missing_static_file_is_404(front):
+    response = get(front, "/static/js/nope.js")
+    assert response.status_code == 404
+    assert hsts_max_age(response) >= ONE_YEAR
+
+
+def test_unknown_article_gets_the_site_404_page(front):
+    response = get(front, "/articles/no-such-story")
+    assert response.status_code == 404
+    assert hsts_max_age(response) >= ONE_YEAR
+    assert page(response).select_one("main h1").get_text(strip=True) == "Page not found"
+
+
+def test_http_redirects_to_https_on_the_same_host(front):
+    _, http_base, _, https_port = front
+    response = requests.get(f"{http_base}/articles/{SEED_SLUG}?x=1", allow_redirects=False,
+                            headers={"Host": "localhost"}, timeout=10)
+    assert response.status_code == 301
+    assert response.headers["Location"] == (
+        f"https://localhost:{https_port}/articles/{SEED_SLUG}?x=1")
+
+
+def test_request_bodies_are_refused_at_the_edge(front):
+    response = requests.post(front[0] + "/", data=b"x" * 4096, verify=front[2], timeout=10)
+    assert response.status_code == 413
+
+
+def test_rendered_configuration_is_complete(tmp_path):
+    text = servers.render(server_name="news.example.org", certificate="/c.pem",
+                          certificate_key="/k.pem")
+    assert "@" not in text
+    assert "return 301 https://news.example.org$request_uri;" in text
+    assert "listen 443 ssl http2;" in text
+
+
+@pytest.mark.parametrize("bad", ["a b", "x;y", "", "$host"])
+def test_renderer_refuses_unsafe_values(bad):
+    with pytest.raises(ValueError):
+        servers.render(server_name=bad, certificate="/c.pem", certificate_key="/k.pem")
