@@ -7,7 +7,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app import create_app
-from app.responses import Rendered, choose_encodings
+from app.responses import BROTLI_BEST_UP_TO, Rendered, choose_encodings
 from app.static_files import IMMUTABLE, hashed_name
 from tests.conftest import SEED_SLUG
 
@@ -195,6 +195,16 @@ def test_precompressed_bodies_are_deterministic():
     body = b"<p>" + b"same bytes every time " * 200 + b"</p>"
     first, second = Rendered.from_bytes(body, "text/html"), Rendered.from_bytes(body, "text/html")
     assert (first.gzip, first.br, first.etag) == (second.gzip, second.br, second.etag)
+
+
+def test_large_bodies_compress_to_the_same_bytes_in_every_encoding():
+    # Past BROTLI_BEST_UP_TO brotli switches to a faster quality: still exact bytes.
+    body = b"".join(b"<url><loc>https://news.example.org/articles/a-%06d</loc></url>" % i
+                    for i in range(12_000))
+    assert len(body) > BROTLI_BEST_UP_TO
+    page = Rendered.from_bytes(body, "application/xml")
+    assert brotli.decompress(page.br) == body == gzip.decompress(page.gzip)
+    assert len(page.br) < len(body) // 10
 
 
 def test_already_compressed_types_are_sent_as_they_are():
