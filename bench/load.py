@@ -34,7 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests import servers
+from scripts import servers
 
 SLUG = "le-drian-carter-other-ministers-to-discuss-isis-strategy"
 
@@ -109,12 +109,6 @@ def run_wrk(url: str, duration: int, connections: int, threads: int, script: Pat
     return result
 
 
-def workers_of(master: int) -> list[int]:
-    """The master's child processes (its workers), from /proc."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return [int(pid) for pid in children]
-
-
 def status(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -185,7 +179,7 @@ def main(argv=None) -> int:
             _, _, https_port = stack.enter_context(
                 servers.nginx(work, base.removeprefix("http://"), cert, key))
             url = f"https://127.0.0.1:{https_port}/articles/{SLUG}"
-        figures["workers"] = len(workers_of(master.pid))
+        figures["workers"] = len(servers.worker_pids(master.pid))
 
         print(f"1/3 steady load, {args.duration} s ...", flush=True)
         steady = run_wrk(url, args.duration, args.connections, args.threads, script)
@@ -219,7 +213,7 @@ def main(argv=None) -> int:
         killed = {}
 
         def kill():
-            victim = workers_of(master.pid)[0]
+            victim = servers.worker_pids(master.pid)[0]
             killed.update(pid=victim, t=time.time())
             os.kill(victim, signal.SIGKILL)
 
@@ -234,7 +228,7 @@ def main(argv=None) -> int:
                               "seconds_to_full_throughput": back,
                               "per_second": list(full_seconds(crashed).values())}
         ok &= back is not None
-        figures["workers_after"] = len(workers_of(master.pid))
+        figures["workers_after"] = len(servers.worker_pids(master.pid))
 
     figures["ok"] = bool(ok)
     print(json.dumps(figures, indent=1))

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from tests import servers
+from scripts import servers
 from tests.conftest import CONTENT_DIR, SEED_SLUG
 
 NEW_ARTICLE = """---

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from scripts.local_server import serve
+from scripts.servers import serve
 from tests.browser.served import fetch, settings
 
 CHROMIUM = shutil.which("chromium")
