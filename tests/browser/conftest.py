@@ -50,11 +50,6 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
-def icons_available(server_url) -> bool:
-    return fetch(server_url + "/icons")[0] == 200
-
-
-@pytest.fixture(scope="session")
 def article_slugs(server_url) -> list[str]:
     """Every article's slug, in the front page's order (newest first), across its pages."""
     slugs, path = [], "/"
