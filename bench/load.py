@@ -28,8 +28,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,14 +105,6 @@ def run_wrk(url: str, duration: int, connections: int, threads: int, script: Pat
     result["lost"] = result["socket_errors"] + result["non2xx"]
     result["rps"] = round(result["requests"] / (result["duration_us"] / 1e6))
     return result
-
-
-def status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 def full_seconds(result: dict) -> dict[int, int]:
@@ -200,7 +190,7 @@ def main(argv=None) -> int:
         timer = during(args.duration, 1 / 3, reload)
         reloaded = run_wrk(url, args.duration, args.connections, args.threads, script)
         timer.join()
-        served = status(f"{base}/articles/published-during-the-load-test")
+        served = servers.http_status(f"{base}/articles/published-during-the-load-test", timeout=5)
         back, _ = recovery_seconds(reloaded, hup_at["t"])
         figures["hup"] = {"rps": reloaded["rps"], "requests": reloaded["requests"],
                           "lost": reloaded["lost"], "socket_errors": reloaded["socket_errors"],

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -51,14 +52,18 @@ def wait_for(check: Callable[[], bool], what: str, timeout: float = 20.0,
     raise TimeoutError(f"{what}: not ready after {timeout:.0f} s")
 
 
-def http_ok(url: str) -> bool:
-    with urllib.request.urlopen(url, timeout=2) as response:
-        return response.status == 200
+def http_status(url: str, timeout: float = 10.0) -> int:
+    """The status a GET of `url` answers, error statuses included."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 20.0) -> None:
     """Wait until `url` answers 200 while `process` (the server behind it) runs."""
-    wait_for(lambda: http_ok(url), url, timeout, process)
+    wait_for(lambda: http_status(url, timeout=2) == 200, url, timeout, process)
 
 
 def stop(process: subprocess.Popen, timeout: float = 15.0) -> None:
