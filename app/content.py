@@ -14,6 +14,7 @@ from pathlib import Path
 import frontmatter
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from .articles import Article, ArticleStore
 
@@ -48,13 +49,16 @@ class ContentErrors(Exception):
         super().__init__("\n".join(str(error) for error in errors))
 
 
-def render_markdown(text: str) -> str:
-    return _markdown.render(text)
+def render_markdown(text: str) -> tuple[str, list[Token]]:
+    """The body's HTML and the tokens it came from, parsed once: the summary, when the
+    front matter gives none, is read from the same tokens (start-up parses every file)."""
+    env: dict = {}  # link reference definitions: what parse finds, render needs
+    tokens = _markdown.parse(text, env)
+    return _markdown.renderer.render(tokens, _markdown.options, env), tokens
 
 
-def first_paragraph_text(markdown_text: str) -> str:
+def first_paragraph_text(tokens: list[Token]) -> str:
     """The plain text of the first paragraph: the summary when none is given."""
-    tokens = _markdown.parse(markdown_text)
     for position, token in enumerate(tokens):
         if token.type == "paragraph_open":
             inline = tokens[position + 1]
@@ -201,6 +205,7 @@ def check_article(text: str, path: str,
     tags = field(_text_list, meta, "tags", path, text, default=())
     if errors:
         return None, errors
+    body_html, tokens = render_markdown(body)
     return Article(
         slug=slug,
         title=title,
@@ -210,11 +215,11 @@ def check_article(text: str, path: str,
         dateline=fields["dateline"],
         section=fields["section"],
         tags=tags,
-        summary=fields["summary"] or first_paragraph_text(body),
+        summary=fields["summary"] or first_paragraph_text(tokens),
         image=fields["image"] or None,
         image_credit=fields["image_credit"] or None,
         source_url=fields["source_url"] or None,
-        body_html=render_markdown(body),
+        body_html=body_html,
         source_path=path,
     ), []
 

@@ -26,12 +26,35 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from bench import servers, wrk
+from bench import proc, wrk
+from scripts import servers
 
 BROWSER_ENCODINGS = "Accept-Encoding: gzip, deflate, br"
 NGINX = "nginx static file"
 CEILING = "Flask constant bytes (ceiling)"
 
+
+# nginx as a plain static file server, the fastest this machine sends the article.
+NGINX_STATIC = """\
+daemon off;
+worker_processes {workers};
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+{temp_paths}
+    types {{ text/html html; }}
+    server {{
+        listen 127.0.0.1:{port};
+        root {prefix}/html;
+        location / {{ try_files $uri =404; }}
+    }}
+}}
+"""
 
 SEED_SLUG = "le-drian-carter-other-ministers-to-discuss-isis-strategy"
 
@@ -70,10 +93,8 @@ def main() -> None:
     prefix.chmod(0o755)  # nginx's workers run as an unprivileged user and must read it
     started = []
     try:
-        site_port = servers.free_port()
-        site = servers.start_gunicorn("wsgi:app", site_port, site_env, extra)
+        site, site_url = servers.start_gunicorn(env=site_env, args=extra)
         started.append(site)
-        site_url = f"http://127.0.0.1:{site_port}"
         servers.wait_until_up(site_url + "/healthz", site, 120)
         article_url = f"{site_url}/articles/{slug}"
         body, headers = fetch(article_url)
@@ -86,18 +107,19 @@ def main() -> None:
         (prefix / "html").mkdir()
         (prefix / "html" / "article.html").write_bytes(body)
         nginx_port = servers.free_port()
-        nginx = servers.start_nginx(prefix, nginx_port, args.nginx_workers)
+        nginx = servers.start_nginx(prefix, NGINX_STATIC.format(
+            prefix=prefix, port=nginx_port, workers=args.nginx_workers,
+            temp_paths=servers.NGINX_TEMP_PATHS.format(prefix=prefix)))
         started.append(nginx)
         nginx_url = f"http://127.0.0.1:{nginx_port}/article.html"
         servers.wait_until_up(nginx_url, nginx, 30)
 
-        ceiling_port = servers.free_port()
-        ceiling = servers.start_gunicorn("bench.ceiling:app", ceiling_port,
-                                         {"CEILING_BODY": str(prefix / "html" / "article.html"),
-                                          "CEILING_HEADERS": str(prefix / "headers.json")},
-                                         extra)
+        ceiling, ceiling_url = servers.start_gunicorn(
+            "bench.ceiling:app", args=extra,
+            env={"CEILING_BODY": str(prefix / "html" / "article.html"),
+                 "CEILING_HEADERS": str(prefix / "headers.json")})
         started.append(ceiling)
-        ceiling_url = f"http://127.0.0.1:{ceiling_port}/"
+        ceiling_url += "/"
         servers.wait_until_up(ceiling_url, ceiling, 60)
         assert fetch(ceiling_url)[0] == body == fetch(nginx_url)[0], "servers differ in bytes"
 
@@ -118,9 +140,9 @@ def main() -> None:
         results: dict[str, list[wrk.Result]] = {name: [] for name in targets}
         for _ in range(args.rounds):
             for name, (server, url, headers) in targets.items():
-                before = servers.cpu_seconds(server.pid)
+                before = proc.cpu_seconds(server.pid)
                 result = wrk.run(url, args.seconds, args.connections, headers)
-                cpu = servers.cpu_seconds(server.pid) - before
+                cpu = proc.cpu_seconds(server.pid) - before
                 results[name].append(dataclasses.replace(
                     result, cpu_us=cpu / max(result.requests, 1) * 1e6))
         report(results)

@@ -28,13 +28,11 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests import servers
+from scripts import servers
 
 SLUG = "le-drian-carter-other-ministers-to-discuss-isis-strategy"
 
@@ -109,20 +107,6 @@ def run_wrk(url: str, duration: int, connections: int, threads: int, script: Pat
     return result
 
 
-def workers_of(master: int) -> list[int]:
-    """The master's child processes (its workers), from /proc."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return [int(pid) for pid in children]
-
-
-def status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 def full_seconds(result: dict) -> dict[int, int]:
     """Per-second counts without the partial first and last seconds."""
     seconds = list(result["per_second"].items())[1:-1]
@@ -185,7 +169,7 @@ def main(argv=None) -> int:
             _, _, https_port = stack.enter_context(
                 servers.nginx(work, base.removeprefix("http://"), cert, key))
             url = f"https://127.0.0.1:{https_port}/articles/{SLUG}"
-        figures["workers"] = len(workers_of(master.pid))
+        figures["workers"] = len(servers.worker_pids(master.pid))
 
         print(f"1/3 steady load, {args.duration} s ...", flush=True)
         steady = run_wrk(url, args.duration, args.connections, args.threads, script)
@@ -206,7 +190,7 @@ def main(argv=None) -> int:
         timer = during(args.duration, 1 / 3, reload)
         reloaded = run_wrk(url, args.duration, args.connections, args.threads, script)
         timer.join()
-        served = status(f"{base}/articles/published-during-the-load-test")
+        served = servers.http_status(f"{base}/articles/published-during-the-load-test", timeout=5)
         back, _ = recovery_seconds(reloaded, hup_at["t"])
         figures["hup"] = {"rps": reloaded["rps"], "requests": reloaded["requests"],
                           "lost": reloaded["lost"], "socket_errors": reloaded["socket_errors"],
@@ -219,7 +203,7 @@ def main(argv=None) -> int:
         killed = {}
 
         def kill():
-            victim = workers_of(master.pid)[0]
+            victim = servers.worker_pids(master.pid)[0]
             killed.update(pid=victim, t=time.time())
             os.kill(victim, signal.SIGKILL)
 
@@ -234,7 +218,7 @@ def main(argv=None) -> int:
                               "seconds_to_full_throughput": back,
                               "per_second": list(full_seconds(crashed).values())}
         ok &= back is not None
-        figures["workers_after"] = len(workers_of(master.pid))
+        figures["workers_after"] = len(servers.worker_pids(master.pid))
 
     figures["ok"] = bool(ok)
     print(json.dumps(figures, indent=1))

@@ -20,7 +20,8 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench import servers, wrk
+from bench import proc, wrk
+from scripts import servers
 
 WORDS = ("ministers", "harbour", "council", "budget", "railway", "election", "river", "summit",
          "treaty", "school", "hospital", "market", "weather", "festival", "court", "bridge",
@@ -51,10 +52,8 @@ def generate(directory: Path, count: int) -> list[str]:
 def start(count: int, directory: Path, startup_cap: float) -> dict:
     """One gunicorn on `count` generated articles: its start-up time and memory."""
     slugs = generate(directory, count)
-    port = servers.free_port()
-    base = f"http://127.0.0.1:{port}"
     began = time.monotonic()
-    server = servers.start_gunicorn("wsgi:app", port, {"FLASK_CONTENT_DIR": str(directory)})
+    server, base = servers.start_gunicorn(env={"FLASK_CONTENT_DIR": str(directory)})
     row = {"articles": count, "server": server, "startup_s": None}
     try:
         # Workers load the content in parallel, each on its own: the first answer
@@ -66,7 +65,7 @@ def start(count: int, directory: Path, startup_cap: float) -> dict:
     row["url"] = f"{base}/articles/{slugs[count // 2]}"
     for _ in range(20):  # let every worker render the page before timing it
         urllib.request.urlopen(row["url"], timeout=30).read()
-    row["rss_mib"] = max(servers.rss_mib(pid) for pid in servers.worker_pids(server.pid))
+    row["rss_mib"] = max(proc.rss_mib(pid) for pid in servers.worker_pids(server.pid))
     return row
 
 

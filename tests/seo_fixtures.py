@@ -3,10 +3,16 @@
 Shared by test_seo, test_feeds and test_sitemaps: the title and summary hold quotes, an
 ampersand, markup, a closing </script> and non-Latin text, so each format's escaping is
 checked against the same hostile strings.
+
+A test module that imports `tricky_app` (the fixture named `app`) runs on this content:
+it overrides conftest.py's `app` (the shipped articles) there, and conftest's `client`
+follows it.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+
+import pytest
 
 from app import create_app
 
@@ -63,5 +69,11 @@ def make_app(directory, now: datetime | None = None, **settings):
     return app
 
 
+@pytest.fixture(name="app")
+def tricky_app(tmp_path):
+    """The app over the tricky content, with the real clock."""
+    return make_app(tmp_path)
+
+
 def utc(*parts) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)

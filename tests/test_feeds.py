@@ -12,20 +12,16 @@ from app import create_app
 from app.config import ConfigError
 from app.feeds import absolute_links
 from tests.conftest import CONTENT_DIR
-from tests.seo_fixtures import SITE_URL, TRICKY_SUMMARY, TRICKY_TITLE, make_app
+from tests.seo_fixtures import (
+    SITE_URL,
+    TRICKY_SUMMARY,
+    TRICKY_TITLE,
+    make_app,
+    tricky_app,  # noqa: F401 (the `app` fixture here)
+)
 
 FEEDS = {"/feed.atom": ("atom10", "application/atom+xml"),
          "/feed.rss": ("rss20", "application/rss+xml")}
-
-
-@pytest.fixture
-def app(tmp_path):
-    return make_app(tmp_path)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def parse(client, path: str, **headers):

@@ -4,12 +4,10 @@ to stdout, and a HUP (graceful reload) serves content added since start-up."""
 import shutil
 import signal
 import socket
-import urllib.error
-import urllib.request
 
 import pytest
 
-from tests import servers
+from scripts import servers
 from tests.conftest import CONTENT_DIR, SEED_SLUG
 
 NEW_ARTICLE = """---
@@ -46,14 +44,6 @@ def raw_status(base: str, request: bytes) -> int:
     return int(head.split(b" ", 2)[1])
 
 
-def status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 def test_over_long_request_line_is_400(site):
     path = b"/articles/" + b"a" * 5000
     assert raw_status(site["base"], b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n") == 400
@@ -70,15 +60,16 @@ def test_over_long_header_is_431(site):
 
 
 def test_requests_are_logged_to_stdout(site):
-    assert status(site["base"] + f"/articles/{SEED_SLUG}?logged=1") == 200
+    assert servers.http_status(site["base"] + f"/articles/{SEED_SLUG}?logged=1") == 200
     servers.wait_for(lambda: f"GET /articles/{SEED_SLUG}?logged=1" in site["log"].read_text(),
                      "the access log line", timeout=10)
 
 
 def test_hup_serves_new_content(site):
     url = site["base"] + "/articles/added-while-running"
-    assert status(url) == 404
+    assert servers.http_status(url) == 404
     (site["content"] / "added-while-running.md").write_text(NEW_ARTICLE, encoding="utf-8")
     site["process"].send_signal(signal.SIGHUP)
-    servers.wait_for(lambda: status(url) == 200, "the new article after HUP", timeout=30)
-    assert status(site["base"] + f"/articles/{SEED_SLUG}") == 200
+    servers.wait_for(lambda: servers.http_status(url) == 200, "the new article after HUP",
+                     timeout=30)
+    assert servers.http_status(site["base"] + f"/articles/{SEED_SLUG}") == 200

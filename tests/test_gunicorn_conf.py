@@ -4,12 +4,13 @@ import json
 import os
 import runpy
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from scripts.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,12 +18,6 @@ ROOT = Path(__file__).resolve().parents[1]
 def article(directory: Path, slug: str) -> None:
     (directory / f"{slug}.md").write_text(
         f"---\ntitle: {slug}\npublished: 2024-01-01T00:00:00Z\n---\nText.\n", encoding="utf-8")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def articles_loaded(url: str, server: subprocess.Popen, want: int, timeout: float = 60) -> int:

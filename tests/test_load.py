@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from tests import servers
-from tests.servers import ROOT
+from scripts import servers
 
 pytestmark = pytest.mark.skipif(shutil.which("wrk") is None,
                                 reason="wrk is not installed (.ci/run installs it)")
@@ -29,7 +28,7 @@ def figures(request, tmp_path_factory):
     done = subprocess.run(
         [sys.executable, "bench/load.py", "--duration", "3", "--connections", str(CONNECTIONS),
          "--gunicorn-arg=--workers=2", "--json", str(out), *extra],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+        cwd=servers.ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert out.exists(), done.stdout + done.stderr
     return json.loads(out.read_text())
 

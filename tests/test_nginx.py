@@ -6,7 +6,8 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
-from tests import servers
+from deploy.render_nginx import render
+from scripts import servers
 from tests.conftest import SEED_SLUG
 
 pytestmark = [
@@ -115,8 +116,8 @@ def test_request_bodies_are_refused_at_the_edge(front):
 
 
 def test_rendered_configuration_is_complete(tmp_path):
-    text = servers.render(server_name="news.example.org", certificate="/c.pem",
-                          certificate_key="/k.pem")
+    text = render(server_name="news.example.org", certificate="/c.pem",
+                  certificate_key="/k.pem")
     assert "@" not in text
     assert "return 301 https://news.example.org$request_uri;" in text
     assert "listen 443 ssl http2;" in text
@@ -125,4 +126,4 @@ def test_rendered_configuration_is_complete(tmp_path):
 @pytest.mark.parametrize("bad", ["a b", "x;y", "", "$host"])
 def test_renderer_refuses_unsafe_values(bad):
     with pytest.raises(ValueError):
-        servers.render(server_name=bad, certificate="/c.pem", certificate_key="/k.pem")
+        render(server_name=bad, certificate="/c.pem", certificate_key="/k.pem")

@@ -17,19 +17,15 @@ from PIL import Image
 
 from app import create_app, favicon
 from tests.conftest import CONTENT_DIR, SEED_SLUG
-from tests.seo_fixtures import SITE_URL, TRICKY_SUMMARY, TRICKY_TITLE, make_app
+from tests.seo_fixtures import (
+    SITE_URL,
+    TRICKY_SUMMARY,
+    TRICKY_TITLE,
+    make_app,
+    tricky_app,  # noqa: F401 (the `app` fixture here)
+)
 
 ISO_WITH_OFFSET = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$")
-
-
-@pytest.fixture
-def app(tmp_path):
-    return make_app(tmp_path)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def page(client, path: str) -> BeautifulSoup:

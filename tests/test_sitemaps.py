@@ -9,7 +9,13 @@ from lxml import etree
 
 from app import create_app
 from app.sitemaps import news_language, recent_articles
-from tests.seo_fixtures import SITE_URL, TRICKY_TITLE, make_app, utc
+from tests.seo_fixtures import (
+    SITE_URL,
+    TRICKY_TITLE,
+    make_app,
+    tricky_app,  # noqa: F401 (the `app` fixture here)
+    utc,
+)
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9",
       "news": "http://www.google.com/schemas/sitemap-news/0.9"}
@@ -40,9 +46,8 @@ def news_entries(client) -> dict[str, dict[str, str]]:
     return entries
 
 
-def test_sitemap_lists_home_and_every_article_with_lastmod(tmp_path):
-    app = make_app(tmp_path)
-    root = xml(app.test_client().get("/sitemap.xml"))
+def test_sitemap_lists_home_and_every_article_with_lastmod(app, client):
+    root = xml(client.get("/sitemap.xml"))
     assert root.tag == f"{{{NS['s']}}}urlset"
     listed = {url.findtext("s:loc", namespaces=NS): url.findtext("s:lastmod", namespaces=NS)
               for url in root.findall("s:url", NS)}
@@ -65,11 +70,9 @@ def test_news_sitemap_lists_the_last_two_days(tmp_path):
                       "date": "2026-11-25T10:00:00+01:00", "title": TRICKY_TITLE}
 
 
-def test_news_sitemap_follows_the_clock_through_the_cache(tmp_path):
+def test_news_sitemap_follows_the_clock_through_the_cache(app, client):
     """The same app, asked again later: an article past its two days must drop out, even
     though the earlier answer is in the page cache."""
-    app = make_app(tmp_path)
-    client = app.test_client()
     moments = [
         (utc(2026, 11, 25, 8), set()),                           # nothing published yet
         (utc(2026, 11, 25, 9), {"tricky"}),                      # at publication exactly
@@ -105,8 +108,8 @@ def test_news_sitemap_of_an_empty_site_is_valid(tmp_path):
         "s:loc", namespaces=NS) == f"{SITE_URL}/"
 
 
-def test_recent_articles_needs_an_aware_clock(tmp_path):
-    store = make_app(tmp_path).extensions["article_store"]
+def test_recent_articles_needs_an_aware_clock(app):
+    store = app.extensions["article_store"]
     with pytest.raises(ValueError, match="timezone"):
         recent_articles(store, datetime(2026, 11, 26))
 
@@ -124,8 +127,8 @@ def test_sitemaps_ignore_the_host_header(tmp_path):
         assert "evil.example" not in body and SITE_URL in body
 
 
-def test_robots_allows_all_and_names_both_sitemaps(tmp_path):
-    response = make_app(tmp_path).test_client().get("/robots.txt")
+def test_robots_allows_all_and_names_both_sitemaps(client):
+    response = client.get("/robots.txt")
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
     lines = response.get_data(as_text=True).splitlines()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from scripts.local_server import serve
+from scripts.servers import serve
 from tests.browser.served import fetch, settings
 
 CHROMIUM = shutil.which("chromium")
@@ -47,11 +47,6 @@ def browser_type_launch_args(browser_type_launch_args):
     if CHROMIUM is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture(scope="session")
-def icons_available(server_url) -> bool:
-    return fetch(server_url + "/icons")[0] == 200
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 
-from scripts.local_server import ROOT
+from scripts.servers import ROOT
 from tests.conftest import PROFILES
 
 SITE_URL = "https://news.example.org"

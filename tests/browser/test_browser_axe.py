@@ -1,8 +1,7 @@
 """axe-core on every kind of page, light and dark: zero violations, best practices included.
 
 axe checks what a screen reader and a low-vision reader meet: names, landmarks,
-headings, contrast in the colours actually painted. The /icons page comes from the
-icons work; until it is on this branch its cases are skipped, never dropped.
+headings, contrast in the colours actually painted.
 """
 from __future__ import annotations
 
@@ -23,9 +22,7 @@ PAGES = {
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("kind", PAGES)
-def test_no_axe_violations(page: Page, article_slugs, icons_available, kind, scheme):
-    if kind == "icons" and not icons_available:
-        pytest.skip("icons page not merged yet")
+def test_no_axe_violations(page: Page, article_slugs, kind, scheme):
     page.emulate_media(color_scheme=scheme)
     page.goto(PAGES[kind](article_slugs))
     results = AXE.run(page)

@@ -29,7 +29,7 @@ PAGES = {
 
 
 @pytest.fixture(scope="session")
-def vnu_messages(server_url, article_slugs, icons_available, tmp_path_factory):
+def vnu_messages(server_url, article_slugs, tmp_path_factory):
     """vnu's messages for every page, by kind: {kind: [(path, message), ...]}."""
     if JAVA is None:
         pytest.skip("java is not installed (apt-get install default-jre-headless)")
@@ -38,8 +38,6 @@ def vnu_messages(server_url, article_slugs, icons_available, tmp_path_factory):
     folder = tmp_path_factory.mktemp("vnu")
     files: dict[str, tuple[str, str]] = {}  # file name -> (kind, "METHOD path")
     for kind, paths in PAGES.items():
-        if kind == "icons" and not icons_available:
-            continue
         for number, (method, path) in enumerate(paths(article_slugs)):
             status, body = fetch(server_url + path, method=method)
             assert body, f"{method} {path} ({status}) sent no HTML"
@@ -63,9 +61,7 @@ def describe(path: str, message: dict) -> str:
 
 
 @pytest.mark.parametrize("kind", PAGES)
-def test_no_html_errors(vnu_messages, icons_available, kind):
-    if kind == "icons" and not icons_available:
-        pytest.skip("icons page not merged yet")
+def test_no_html_errors(vnu_messages, kind):
     errors = [describe(path, message) for path, message in vnu_messages[kind]
               if message["type"] in ("error", "non-document-error")]
     assert not errors, "\n".join(errors)
