@@ -23,6 +23,8 @@ def cpu_seconds(master_pid: int) -> float:
 
     CPU per request hardly moves when other jobs compete for the cores, while
     requests per second does: it is the steadier measure on a shared machine.
+    Workers that exited (max_requests recycles them) are counted through the master's
+    cutime and cstime, so the total never goes backwards when a worker is replaced.
     """
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
@@ -32,4 +34,6 @@ def cpu_seconds(master_pid: int) -> float:
         except FileNotFoundError:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        if pid == master_pid:
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime: reaped workers
     return total / ticks
