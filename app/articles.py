@@ -5,9 +5,9 @@ never changes afterwards: every thread and every worker can read it without lock
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, Iterator
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ or the request, so a feed is rendered once per process and cached like a page.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 
 from feedgen.feed import FeedGenerator
@@ -18,7 +18,7 @@ from .articles import Article
 
 # Used as the feed's "updated" when there are no articles: Atom requires a date, and a
 # fixed one keeps the bytes (and so the ETag) the same in every worker.
-EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 ArticleURL = Callable[[Article], str]

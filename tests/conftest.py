@@ -18,6 +18,9 @@ PROFILES = {
 }
 CONTENT_DIR = PROJECT_ROOT / "content" / "articles"
 SEED_SLUG = "le-drian-carter-other-ministers-to-discuss-isis-strategy"
+# The raw seed page, committed byte for byte so the tests run on a clone on its own;
+# tests/test_seed_copy.py checks it against ../shared/seeds where that is present.
+SEED_FILE = PROJECT_ROOT / "tests" / "data" / "000_cf1eca6b1e41b37d.txt"
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
 """The store: reading order, lookup by slug, and the Next Article wrap-around."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from app.articles import Article, ArticleStore, DuplicateSlug
-
-UTC = timezone.utc
 
 
 def make(slug, day, hour=0):

@@ -9,12 +9,9 @@ import pytest
 
 from app import create_app
 from app.cli import editors_command_requested
-from tests.conftest import CONTENT_DIR, SEED_SLUG
+from tests.conftest import CONTENT_DIR, SEED_FILE, SEED_SLUG
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED_FILE = ROOT.parent / "shared" / "seeds" / "000_cf1eca6b1e41b37d.txt"
-needs_seed = pytest.mark.skipif(not SEED_FILE.exists(), reason="shared/seeds is not beside "
-                                                               "the project")
 PAGE = """arrow-down-circle Reply Icon facebook twitter linkedin
 
 A Headline: With "Quotes"
@@ -145,7 +142,6 @@ def test_check_on_a_missing_directory(tmp_path):
 
 # import
 
-@needs_seed
 def test_import_of_the_seed_makes_the_committed_file(content):
     result = runner_for(content).invoke(args=["articles", "import", str(SEED_FILE)])
     assert result.exit_code == 0, result.output

@@ -10,8 +10,7 @@ from bs4 import BeautifulSoup
 from flask import render_template_string
 
 from app import icons
-from tests.conftest import SEED_SLUG
-from tests.test_views import SEED_FILE
+from tests.conftest import SEED_FILE, SEED_SLUG
 
 SVG = "{http://www.w3.org/2000/svg}"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "icons.md"
@@ -30,7 +29,6 @@ def html(response) -> BeautifulSoup:
     return BeautifulSoup(response.get_data(as_text=True), "html5lib")
 
 
-@pytest.mark.skipif(not SEED_FILE.exists(), reason="shared/seeds is not beside the project")
 def test_the_set_is_the_seed_pages_sprite_in_order():
     # The line is space separated, and four names have spaces of their own ("Reply
     # Icon"), so the words must match and the code says where each name ends.
