@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .sitemaps import SITEMAP_LIMIT
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # The networks of the "Follow us" bar, in the order they are shown.
@@ -33,6 +35,8 @@ DEFAULTS = {
     "FEED_ARTICLES": 20,
     # Proxies in front that set X-Forwarded-* (nginx: 1). 0 trusts none: see app/security.py.
     "PROXY_COUNT": 0,
+    # URLs per sitemap file; more articles than that make /sitemap.xml an index of parts.
+    "SITEMAP_URLS_PER_FILE": SITEMAP_LIMIT,
 }
 
 
@@ -67,3 +71,8 @@ def check(config) -> None:
     max_age = config["HTML_MAX_AGE"]
     if not isinstance(max_age, int) or isinstance(max_age, bool) or max_age < 0:
         raise ConfigError(f"HTML_MAX_AGE must be a whole number of seconds, got {max_age!r}")
+    per_file = config["SITEMAP_URLS_PER_FILE"]
+    if (not isinstance(per_file, int) or isinstance(per_file, bool)
+            or not 1 <= per_file <= SITEMAP_LIMIT):
+        raise ConfigError(f"SITEMAP_URLS_PER_FILE must be a whole number from 1 to "
+                          f"{SITEMAP_LIMIT} (the sitemaps protocol's limit), got {per_file!r}")

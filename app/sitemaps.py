@@ -1,7 +1,9 @@
 """What crawlers read first: /robots.txt, /sitemap.xml and the Google News sitemap.
 
 The XML is built with lxml, so titles and URLs are escaped by the library, not by hand.
-The plain sitemap depends only on the store. The news sitemap depends on the clock (it
+The plain sitemap depends only on the store. The protocol allows SITEMAP_LIMIT URLs per
+file, so a bigger site gets a sitemap index at /sitemap.xml naming numbered parts, each
+a urlset of at most that many URLs (part_count, part_bounds). The news sitemap depends on the clock (it
 lists the articles of the last two days, as Google News asks), so its contents are chosen
 per request by recent_articles(now) and the XML is a pure function of that choice: the
 caller caches by the chosen articles, never by time, so a cached copy can never outlive
@@ -21,6 +23,9 @@ NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 # Google News reads articles published in the last two days, at most 1000 per sitemap.
 NEWS_WINDOW = timedelta(days=2)
 NEWS_LIMIT = 1000
+# The sitemaps protocol's ceiling per file. Its other ceiling, 50 MB uncompressed, is far
+# off: an entry here is under 300 bytes unless SITE_URL or a slug is kilobytes long.
+SITEMAP_LIMIT = 50_000
 
 ArticleURL = Callable[[Article], str]
 
@@ -39,21 +44,59 @@ def _w3c(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def sitemap(articles: Iterable[Article], home_url: str, article_url: ArticleURL) -> bytes:
-    """The front page and every article, each with its last modification."""
-    articles = list(articles)
-    urlset = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS})
+def _newest(articles: Iterable[Article]) -> datetime | None:
+    return max((a.modified for a in articles), default=None)
 
-    def add(loc: str, lastmod: datetime | None) -> None:
+
+def _urlset(entries: Iterable[tuple[str, datetime | None]]) -> bytes:
+    urlset = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS})
+    for loc, lastmod in entries:
         url = etree.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
         etree.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = loc
         if lastmod is not None:
             etree.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = _w3c(lastmod)
-
-    add(home_url, max((a.modified for a in articles), default=None))
-    for article in articles:
-        add(article_url(article), article.modified)
     return _xml(urlset)
+
+
+def sitemap(articles: Iterable[Article], home_url: str, article_url: ArticleURL) -> bytes:
+    """The front page and every article, each with its last modification."""
+    articles = list(articles)
+    return _urlset([(home_url, _newest(articles))]
+                   + [(article_url(a), a.modified) for a in articles])
+
+
+def part_count(article_count: int, limit: int = SITEMAP_LIMIT) -> int:
+    """How many part files the site's URLs (front page + articles) need at `limit` each;
+    0 when they all fit in the one urlset at /sitemap.xml, so no parts exist."""
+    urls = article_count + 1
+    return 0 if urls <= limit else -(-urls // limit)
+
+
+def part_bounds(number: int, limit: int = SITEMAP_LIMIT) -> tuple[int, int]:
+    """Start and stop positions, in the store's order, of part `number`'s articles.
+
+    The front page is the first URL of part 1, so that part holds one article fewer.
+    """
+    if number < 1 or limit < 1:
+        raise ValueError(f"part number and limit must be positive, got {number}, {limit}")
+    return max(0, (number - 1) * limit - 1), number * limit - 1
+
+
+def sitemap_part(articles: Iterable[Article], article_url: ArticleURL,
+                 home: tuple[str, datetime | None] | None = None) -> bytes:
+    """One part: `articles` (see part_bounds), after the front page `home` in part 1."""
+    return _urlset(([home] if home else []) + [(article_url(a), a.modified) for a in articles])
+
+
+def sitemap_index(parts: Iterable[tuple[str, datetime | None]]) -> bytes:
+    """A <sitemapindex> naming each part file (absolute URL, newest lastmod in it)."""
+    index = etree.Element(f"{{{SITEMAP_NS}}}sitemapindex", nsmap={None: SITEMAP_NS})
+    for loc, lastmod in parts:
+        entry = etree.SubElement(index, f"{{{SITEMAP_NS}}}sitemap")
+        etree.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = loc
+        if lastmod is not None:
+            etree.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = _w3c(lastmod)
+    return _xml(index)
 
 
 def recent_articles(articles: Iterable[Article], now: datetime) -> tuple[Article, ...]:

@@ -5,6 +5,7 @@ bytes to responses.respond, which knows about caching, encodings and 304s.
 """
 from __future__ import annotations
 
+from itertools import islice
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
@@ -184,13 +185,49 @@ def feed_rss():
     return respond(pages().get(("feed", "rss"), render))
 
 
+def _sitemap_limit() -> int:
+    return current_app.config["SITEMAP_URLS_PER_FILE"]
+
+
+def _sitemap_part_articles(number: int) -> list[Article]:
+    return list(islice(store(), *sitemaps.part_bounds(number, _sitemap_limit())))
+
+
 @bp.get("/sitemap.xml")
 def sitemap():
+    """Every URL in one urlset while they fit in one file; past that, an index of parts."""
+    count = sitemaps.part_count(len(store()), _sitemap_limit())
+
     def render() -> Rendered:
-        body = sitemaps.sitemap(store(), canonical_url("site.index"), _article_url)
+        if count == 0:
+            body = sitemaps.sitemap(store(), canonical_url("site.index"), _article_url)
+        else:
+            newest = max(a.modified for a in store())  # the front page's, in part 1
+            body = sitemaps.sitemap_index(
+                (canonical_url("site.sitemap_part", number=n),
+                 newest if n == 1 else max(a.modified for a in _sitemap_part_articles(n)))
+                for n in range(1, count + 1))
         return Rendered.from_bytes(body, "application/xml")
 
     return respond(pages().get(("sitemap",), render))
+
+
+@bp.get("/sitemap-<int:number>.xml")
+def sitemap_part(number: int):
+    """Part `number` of the index; 404 past the last part, when there are no parts, and
+    for other spellings of the number (/sitemap-01.xml), so each part has one URL."""
+    count = sitemaps.part_count(len(store()), _sitemap_limit())
+    if not 1 <= number <= count or request.path != url_for("site.sitemap_part", number=number):
+        abort(404)
+
+    def render() -> Rendered:
+        home = None
+        if number == 1:
+            home = (canonical_url("site.index"), max(a.modified for a in store()))
+        body = sitemaps.sitemap_part(_sitemap_part_articles(number), _article_url, home)
+        return Rendered.from_bytes(body, "application/xml")
+
+    return respond(pages().get(("sitemap", number), render))
 
 
 @bp.get("/news-sitemap.xml")

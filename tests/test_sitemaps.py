@@ -2,13 +2,16 @@
 with lxml and checked against the store; the news sitemap under a fixed clock."""
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
 from lxml import etree
 
 from app import create_app
-from app.sitemaps import news_language, recent_articles
+from app.config import ConfigError
+from app.sitemaps import (SITEMAP_LIMIT, news_language, part_bounds, part_count,
+                          recent_articles)
 from tests.seo_fixtures import (
     SITE_URL,
     TRICKY_TITLE,
@@ -136,3 +139,93 @@ def test_robots_allows_all_and_names_both_sitemaps(client):
     assert [line for line in lines if line.startswith("Sitemap:")] == [
         f"Sitemap: {SITE_URL}/sitemap.xml", f"Sitemap: {SITE_URL}/news-sitemap.xml"]
     assert not any(line.startswith("Disallow:") and line != "Disallow:" for line in lines)
+
+
+# --- Past SITEMAP_URLS_PER_FILE URLs: an index of parts. The tricky site has 3 articles,
+# so 4 URLs with the front page; small limits split it as a 100,000-article site would be.
+
+def sitemap_urls(root) -> list[tuple[str, str]]:
+    assert root.tag == f"{{{NS['s']}}}urlset"
+    return [(url.findtext("s:loc", namespaces=NS), url.findtext("s:lastmod", namespaces=NS))
+            for url in root.findall("s:url", NS)]
+
+
+@pytest.mark.parametrize("limit, parts", [(1, 4), (2, 2), (3, 2)])
+def test_big_site_gets_an_index_of_parts_holding_every_url_once(tmp_path, limit, parts):
+    app = make_app(tmp_path, SITEMAP_URLS_PER_FILE=limit)
+    client = app.test_client()
+    index = xml(client.get("/sitemap.xml", headers={"Host": "evil.example"}))
+    assert index.tag == f"{{{NS['s']}}}sitemapindex"
+    entries = [(entry.findtext("s:loc", namespaces=NS), entry.findtext("s:lastmod", namespaces=NS))
+               for entry in index.findall("s:sitemap", NS)]
+    assert [loc for loc, _ in entries] == [f"{SITE_URL}/sitemap-{n}.xml" for n in range(1, parts + 1)]
+
+    listed = []
+    for number, (loc, lastmod) in enumerate(entries, start=1):
+        urls = sitemap_urls(xml(client.get(loc.removeprefix(SITE_URL))))
+        assert 1 <= len(urls) <= limit
+        assert datetime.fromisoformat(lastmod) == max(datetime.fromisoformat(m) for _, m in urls)
+        if number == 1:
+            assert urls[0][0] == f"{SITE_URL}/"
+        listed += [url for url, _ in urls]
+
+    store = app.extensions["article_store"]
+    expected = [f"{SITE_URL}/"] + [f"{SITE_URL}/articles/{a.slug}" for a in store]
+    assert Counter(listed) == Counter(expected) and len(listed) == len(expected)
+    # The front page's lastmod is the newest article's, as in the single urlset.
+    home_lastmod = dict(sitemap_urls(xml(client.get("/sitemap-1.xml"))))[f"{SITE_URL}/"]
+    assert datetime.fromisoformat(home_lastmod) == max(a.modified for a in store)
+
+
+@pytest.mark.parametrize("path", ["/sitemap-0.xml", "/sitemap-3.xml", "/sitemap-01.xml",
+                                  "/sitemap-99999999999999999999.xml", "/sitemap--1.xml"])
+def test_parts_out_of_range_are_the_sites_404(tmp_path, path):
+    client = make_app(tmp_path, SITEMAP_URLS_PER_FILE=2).test_client()
+    assert client.get("/sitemap-2.xml").status_code == 200
+    response = client.get(path)
+    assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+def test_site_within_the_limit_keeps_the_single_urlset_and_has_no_parts(tmp_path):
+    (tmp_path / "a").mkdir()
+    default = make_app(tmp_path / "a").test_client().get("/sitemap.xml").get_data()
+    (tmp_path / "b").mkdir()
+    exactly = make_app(tmp_path / "b", SITEMAP_URLS_PER_FILE=4).test_client()
+    assert exactly.get("/sitemap.xml").get_data() == default
+    assert len(sitemap_urls(etree.fromstring(default))) == 4
+    assert exactly.get("/sitemap-1.xml").status_code == 404
+
+
+def test_robots_names_the_index_when_the_sitemap_is_split(tmp_path):
+    client = make_app(tmp_path, SITEMAP_URLS_PER_FILE=2).test_client()
+    lines = client.get("/robots.txt").get_data(as_text=True).splitlines()
+    assert [line for line in lines if line.startswith("Sitemap:")] == [
+        f"Sitemap: {SITE_URL}/sitemap.xml", f"Sitemap: {SITE_URL}/news-sitemap.xml"]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 7])
+def test_parts_cover_every_position_once(limit):
+    """part_count and part_bounds agree for every site size around the boundaries."""
+    for articles in range(0, 4 * limit + 2):
+        count = part_count(articles, limit)
+        assert count == (0 if articles + 1 <= limit else -(-(articles + 1) // limit))
+        bounds = [part_bounds(n, limit) for n in range(1, count + 1)]
+        # In order, each article once (the last part's stop may pass the end: slices stop).
+        positions = [p for start, stop in bounds for p in range(start, min(stop, articles))]
+        if count:
+            assert positions == list(range(articles))
+        # Part 1 holds the front page and limit - 1 articles; no part is empty or too big.
+        assert all(stop - start <= limit - (n == 1) for n, (start, stop) in enumerate(bounds, 1))
+        assert all(start < articles for start, _ in bounds[1:])
+
+
+def test_a_hundred_thousand_articles_need_three_files():
+    assert part_count(100_000) == 3 and part_count(SITEMAP_LIMIT - 1) == 0
+    assert part_bounds(1) == (0, SITEMAP_LIMIT - 1)
+    assert part_bounds(3) == (2 * SITEMAP_LIMIT - 1, 3 * SITEMAP_LIMIT - 1)
+
+
+@pytest.mark.parametrize("value", [0, SITEMAP_LIMIT + 1, True, "3"])
+def test_bad_urls_per_file_is_named(tmp_path, value):
+    with pytest.raises(ConfigError, match="SITEMAP_URLS_PER_FILE"):
+        make_app(tmp_path, SITEMAP_URLS_PER_FILE=value)
