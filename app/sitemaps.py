@@ -12,7 +12,7 @@ the articles in it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
@@ -32,7 +32,7 @@ ArticleURL = Callable[[Article], str]
 
 def utc_now() -> datetime:
     """The clock the news sitemap reads; views take it from app.extensions['clock'] if set."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _xml(root) -> bytes:

@@ -8,7 +8,16 @@ from __future__ import annotations
 from itertools import islice
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import Markup
 
 from . import favicon, feeds, metadata, sitemaps
@@ -121,11 +130,11 @@ def error_page(code: int, title: str, message: str) -> Rendered:
 
 
 ERRORS = {
-    404: ("Page not found", "There is no page at this address. It may have moved, or the "
-                            "link may be mistyped."),
+    404: ("Page not found",
+          "There is no page at this address. It may have moved, or the link may be mistyped."),
     405: ("Method not allowed", "This address does not accept that kind of request."),
-    500: ("Something went wrong", "The server could not show this page. Please try again "
-                                  "in a moment."),
+    500: ("Something went wrong",
+          "The server could not show this page. Please try again in a moment."),
 }
 
 

@@ -10,8 +10,7 @@ from lxml import etree
 
 from app import create_app
 from app.config import ConfigError
-from app.sitemaps import (SITEMAP_LIMIT, news_language, part_bounds, part_count,
-                          recent_articles)
+from app.sitemaps import SITEMAP_LIMIT, news_language, part_bounds, part_count, recent_articles
 from tests.seo_fixtures import (
     SITE_URL,
     TRICKY_TITLE,
@@ -206,7 +205,7 @@ def test_robots_names_the_index_when_the_sitemap_is_split(tmp_path):
 @pytest.mark.parametrize("limit", [1, 2, 3, 7])
 def test_parts_cover_every_position_once(limit):
     """part_count and part_bounds agree for every site size around the boundaries."""
-    for articles in range(0, 4 * limit + 2):
+    for articles in range(4 * limit + 2):
         count = part_count(articles, limit)
         assert count == (0 if articles + 1 <= limit else -(-(articles + 1) // limit))
         bounds = [part_bounds(n, limit) for n in range(1, count + 1)]
