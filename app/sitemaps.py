@@ -48,14 +48,20 @@ def _newest(articles: Iterable[Article]) -> datetime | None:
     return max((a.modified for a in articles), default=None)
 
 
-def _urlset(entries: Iterable[tuple[str, datetime | None]]) -> bytes:
-    urlset = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS})
+def _entries(root_tag: str, entry_tag: str,
+             entries: Iterable[tuple[str, datetime | None]]) -> bytes:
+    """A <urlset> of <url>s or a <sitemapindex> of <sitemap>s: loc and optional lastmod."""
+    root = etree.Element(f"{{{SITEMAP_NS}}}{root_tag}", nsmap={None: SITEMAP_NS})
     for loc, lastmod in entries:
-        url = etree.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
-        etree.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = loc
+        entry = etree.SubElement(root, f"{{{SITEMAP_NS}}}{entry_tag}")
+        etree.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = loc
         if lastmod is not None:
-            etree.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = _w3c(lastmod)
-    return _xml(urlset)
+            etree.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = _w3c(lastmod)
+    return _xml(root)
+
+
+def _urlset(entries: Iterable[tuple[str, datetime | None]]) -> bytes:
+    return _entries("urlset", "url", entries)
 
 
 def sitemap(articles: Iterable[Article], home_url: str, article_url: ArticleURL) -> bytes:
@@ -90,13 +96,7 @@ def sitemap_part(articles: Iterable[Article], article_url: ArticleURL,
 
 def sitemap_index(parts: Iterable[tuple[str, datetime | None]]) -> bytes:
     """A <sitemapindex> naming each part file (absolute URL, newest lastmod in it)."""
-    index = etree.Element(f"{{{SITEMAP_NS}}}sitemapindex", nsmap={None: SITEMAP_NS})
-    for loc, lastmod in parts:
-        entry = etree.SubElement(index, f"{{{SITEMAP_NS}}}sitemap")
-        etree.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = loc
-        if lastmod is not None:
-            etree.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = _w3c(lastmod)
-    return _xml(index)
+    return _entries("sitemapindex", "sitemap", parts)
 
 
 def recent_articles(articles: Iterable[Article], now: datetime) -> tuple[Article, ...]:
