@@ -211,6 +211,11 @@ def test_favicon_ico_is_a_real_icon_drawn_from_the_svg(app, client):
     assert icon.size == (48, 48)
     # The SVG's first rect paints the corner navy blue: the ico must agree.
     assert icon.convert("RGBA").getpixel((0, 0)) == (0x14, 0x21, 0x3d, 255)
+    # Each size is drawn at that size (crisp stripes), not scaled down from the largest.
+    svg = client.get("/static/favicon.svg").get_data()
+    for size in (16, 32, 48):
+        drawn = icon.ico.getimage((size, size)).convert("RGBA")
+        assert drawn.tobytes() == favicon.draw(svg, size).tobytes()
     assert client.get("/static/favicon.svg").mimetype == "image/svg+xml"
 
 
