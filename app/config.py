@@ -62,17 +62,17 @@ def check(config) -> None:
         if url and urlsplit(str(url)).scheme != "https":
             raise ConfigError(f"SOCIAL_PROFILES[{network!r}] must be an https URL, got {url!r}")
 
-    per_page = config["ARTICLES_PER_PAGE"]
-    if not isinstance(per_page, int) or isinstance(per_page, bool) or per_page < 1:
-        raise ConfigError(f"ARTICLES_PER_PAGE must be a positive whole number, got {per_page!r}")
-    feed_size = config["FEED_ARTICLES"]
-    if not isinstance(feed_size, int) or isinstance(feed_size, bool) or feed_size < 1:
-        raise ConfigError(f"FEED_ARTICLES must be a positive whole number, got {feed_size!r}")
-    max_age = config["HTML_MAX_AGE"]
-    if not isinstance(max_age, int) or isinstance(max_age, bool) or max_age < 0:
-        raise ConfigError(f"HTML_MAX_AGE must be a whole number of seconds, got {max_age!r}")
-    per_file = config["SITEMAP_URLS_PER_FILE"]
-    if (not isinstance(per_file, int) or isinstance(per_file, bool)
-            or not 1 <= per_file <= SITEMAP_LIMIT):
-        raise ConfigError(f"SITEMAP_URLS_PER_FILE must be a whole number from 1 to "
-                          f"{SITEMAP_LIMIT} (the sitemaps protocol's limit), got {per_file!r}")
+    _whole_number(config, "ARTICLES_PER_PAGE", 1, None, "a positive whole number")
+    _whole_number(config, "FEED_ARTICLES", 1, None, "a positive whole number")
+    _whole_number(config, "HTML_MAX_AGE", 0, None, "a whole number of seconds")
+    _whole_number(config, "SITEMAP_URLS_PER_FILE", 1, SITEMAP_LIMIT,
+                  f"a whole number from 1 to {SITEMAP_LIMIT} (the sitemaps protocol's limit)")
+    _whole_number(config, "PROXY_COUNT", 0, 5, "a whole number from 0 to 5")
+
+
+def _whole_number(config, name: str, low: int, high: int | None, requirement: str) -> None:
+    """`name` is an int (not a bool, which Python counts as one) within [low, high]."""
+    value = config[name]
+    if (not isinstance(value, int) or isinstance(value, bool) or value < low
+            or (high is not None and value > high)):
+        raise ConfigError(f"{name} must be {requirement}, got {value!r}")

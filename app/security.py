@@ -13,7 +13,6 @@ import hashlib
 from flask import Flask, Response, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import ConfigError
 from .responses import PreparedResponse
 
 # Browser features the site never uses. Left out on purpose: web-share and
@@ -79,14 +78,6 @@ def security_headers(response: Response) -> Response:
     return response
 
 
-def proxy_count(config) -> int:
-    """PROXY_COUNT: how many proxies in front set X-Forwarded-*; 0 trusts none."""
-    count = config.get("PROXY_COUNT", 0)
-    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 5:
-        raise ConfigError(f"PROXY_COUNT must be a whole number from 0 to 5, got {count!r}")
-    return count
-
-
 def init_app(app: Flask) -> None:
     """Compute the headers once, register them, build no URL from Host, trust PROXY_COUNT.
 
@@ -99,7 +90,7 @@ def init_app(app: Flask) -> None:
     # header: a cacheable redirect to whatever host a client names. Such paths get 404.
     app.url_map.merge_slashes = False
     app.after_request(security_headers)
-    count = proxy_count(app.config)
+    count = app.config["PROXY_COUNT"]  # checked by config.check
     if count:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count,
                                 x_port=count)
