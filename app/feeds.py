@@ -23,6 +23,9 @@ EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 
 ArticleURL = Callable[[Article], str]
 
+# The feed formats by the name in their URL (/feed.atom, /feed.rss).
+MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
+
 
 def absolute_links(body_html: str, base_url: str) -> str:
     """The body with every href and src made absolute: a feed reader has no page to
@@ -83,11 +86,14 @@ def build_feed(articles: Iterable[Article], config, article_url: ArticleURL,
 
 def atom(articles: Iterable[Article], config, article_url: ArticleURL, self_url: str) -> bytes:
     """An Atom 1.0 document (UTF-8 bytes)."""
-    feed = build_feed(articles, config, article_url, self_url, "application/atom+xml")
+    feed = build_feed(articles, config, article_url, self_url, MEDIA_TYPES["atom"])
     return feed.atom_str(pretty=True, encoding="UTF-8")
 
 
 def rss(articles: Iterable[Article], config, article_url: ArticleURL, self_url: str) -> bytes:
     """An RSS 2.0 document (UTF-8 bytes)."""
-    feed = build_feed(articles, config, article_url, self_url, "application/rss+xml")
+    feed = build_feed(articles, config, article_url, self_url, MEDIA_TYPES["rss"])
     return feed.rss_str(pretty=True, encoding="UTF-8")
+
+
+FORMATS = {"atom": atom, "rss": rss}

@@ -174,24 +174,14 @@ def _feed_articles() -> list[Article]:
     return list(store().page(1, current_app.config["FEED_ARTICLES"]))
 
 
-@bp.get("/feed.atom")
-def feed_atom():
+@bp.get("/feed.<any(atom, rss):kind>")
+def feed(kind: str):
     def render() -> Rendered:
-        body = feeds.atom(_feed_articles(), current_app.config, _article_url,
-                          canonical_url("site.feed_atom"))
-        return Rendered.from_bytes(body, "application/atom+xml")
+        body = feeds.FORMATS[kind](_feed_articles(), current_app.config, _article_url,
+                                   canonical_url("site.feed", kind=kind))
+        return Rendered.from_bytes(body, feeds.MEDIA_TYPES[kind])
 
-    return respond(pages().get(("feed", "atom"), render))
-
-
-@bp.get("/feed.rss")
-def feed_rss():
-    def render() -> Rendered:
-        body = feeds.rss(_feed_articles(), current_app.config, _article_url,
-                         canonical_url("site.feed_rss"))
-        return Rendered.from_bytes(body, "application/rss+xml")
-
-    return respond(pages().get(("feed", "rss"), render))
+    return respond(pages().get(("feed", kind), render))
 
 
 def _sitemap_limit() -> int:
