@@ -35,6 +35,12 @@ class Article:
         return self.updated or self.published
 
 
+def last_change(articles: Iterable[Article]) -> datetime | None:
+    """The newest `modified` among `articles` (None for none): a listing's own date,
+    as feeds, sitemaps and the front page's sitemap entry give it."""
+    return max((article.modified for article in articles), default=None)
+
+
 class DuplicateSlug(ValueError):
     """Two articles claim the same URL; serving either would hide the other."""
 

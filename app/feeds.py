@@ -14,7 +14,7 @@ from html import escape
 from feedgen.feed import FeedGenerator
 from lxml import html
 
-from .articles import Article
+from .articles import Article, last_change
 
 # Used as the feed's "updated" when there are no articles: Atom requires a date, and a
 # fixed one keeps the bytes (and so the ETag) the same in every worker.
@@ -57,7 +57,7 @@ def build_feed(articles: Iterable[Article], config, article_url: ArticleURL,
     feed.link(href=site_url, rel="alternate")  # last, as feedgen gives RSS <link> the last one
     feed.language(config["SITE_LANGUAGE"])
     feed.generator("article-site")
-    newest = max((a.modified for a in articles), default=EMPTY_FEED_DATE)
+    newest = last_change(articles) or EMPTY_FEED_DATE
     feed.updated(newest)
     feed.lastBuildDate(newest)
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from .articles import Article
+from .articles import Article, last_change
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -44,10 +44,6 @@ def _w3c(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def _newest(articles: Iterable[Article]) -> datetime | None:
-    return max((a.modified for a in articles), default=None)
-
-
 def _entries(root_tag: str, entry_tag: str,
              entries: Iterable[tuple[str, datetime | None]]) -> bytes:
     """A <urlset> of <url>s or a <sitemapindex> of <sitemap>s: loc and optional lastmod."""
@@ -67,7 +63,7 @@ def _urlset(entries: Iterable[tuple[str, datetime | None]]) -> bytes:
 def sitemap(articles: Iterable[Article], home_url: str, article_url: ArticleURL) -> bytes:
     """The front page and every article, each with its last modification."""
     articles = list(articles)
-    return _urlset([(home_url, _newest(articles))]
+    return _urlset([(home_url, last_change(articles))]
                    + [(article_url(a), a.modified) for a in articles])
 
 

@@ -21,7 +21,7 @@ from flask import (
 from markupsafe import Markup
 
 from . import favicon, feeds, metadata, sitemaps
-from .articles import Article, ArticleStore
+from .articles import Article, ArticleStore, last_change
 from .responses import PageCache, Rendered, respond
 from .share import follow_links, share_links
 
@@ -201,10 +201,10 @@ def sitemap():
         if count == 0:
             body = sitemaps.sitemap(store(), canonical_url("site.index"), _article_url)
         else:
-            newest = max(a.modified for a in store())  # the front page's, in part 1
+            newest = last_change(store())  # the front page's, in part 1
             body = sitemaps.sitemap_index(
                 (canonical_url("site.sitemap_part", number=n),
-                 newest if n == 1 else max(a.modified for a in _sitemap_part_articles(n)))
+                 newest if n == 1 else last_change(_sitemap_part_articles(n)))
                 for n in range(1, count + 1))
         return Rendered.from_bytes(body, "application/xml")
 
@@ -222,7 +222,7 @@ def sitemap_part(number: int):
     def render() -> Rendered:
         home = None
         if number == 1:
-            home = (canonical_url("site.index"), max(a.modified for a in store()))
+            home = (canonical_url("site.index"), last_change(store()))
         body = sitemaps.sitemap_part(_sitemap_part_articles(number), _article_url, home)
         return Rendered.from_bytes(body, "application/xml")
 
