@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 
 import yaml
 
+from .icons import NAMES
+
 MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
     "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
@@ -30,10 +32,11 @@ DATE_LINE = re.compile(
 # Printed datelines are a place in capitals followed by an em dash: "PARIS — ".
 DATELINE = re.compile(r"(?P<place>[^\W\d_][\w .,'’/-]{0,48}?) — (?P<rest>.+)")
 NEXT_ARTICLE = "Next Article"
-# Words of the page's icon sprite that are not icon identifiers themselves.
-ICON_LABEL_WORDS = {"Reply", "Icon", "Show", "More", "Heart", "Delete", "Video", "Player",
-                    "Play"}
 ICON_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Words of the sprite's labels ("Reply Icon", "Show More"), from the site's own icon set:
+# the one list of those names is app/icons.py.
+ICON_LABEL_WORDS = frozenset(word for name in NAMES for word in name.split()
+                             if not ICON_NAME.fullmatch(word))
 SPACES = {"\u00a0", "\u2007", "\u202f"}  # non-breaking spaces, made plain
 SLUG_MAX = 80
 # Control characters no text page has (tabs and line endings are fine).
