@@ -41,6 +41,12 @@ def twitter_handle(profile_url: str | None) -> str | None:
     return f"@{name}" if name else None
 
 
+def twitter_site(config) -> list[tuple[str, str]]:
+    """The twitter:site tag naming the site's X account, when one is configured."""
+    handle = twitter_handle(config["SOCIAL_PROFILES"].get("x"))
+    return [("twitter:site", handle)] if handle else []
+
+
 def publisher(config, logo_url: str | None = None) -> dict:
     """The site as a schema.org Organization, the publisher of every article."""
     organization = {"@type": "Organization", "name": config["SITE_NAME"],
@@ -105,9 +111,7 @@ def for_article(article: Article, url: str, config, logo_url: str | None = None)
                ("twitter:description", article.summary)]
     if image:
         twitter.append(("twitter:image", image))
-    handle = twitter_handle(config["SOCIAL_PROFILES"].get("x"))
-    if handle:
-        twitter.append(("twitter:site", handle))
+    twitter += twitter_site(config)
     return PageMetadata(open_graph=tuple(og), twitter=tuple(twitter),
                         json_ld=news_article(article, url, config, logo_url))
 
@@ -118,8 +122,5 @@ def for_site_page(url: str, title: str, config) -> PageMetadata:
           ("og:description", config["SITE_DESCRIPTION"]), ("og:url", url),
           ("og:site_name", config["SITE_NAME"]))
     twitter = [("twitter:card", "summary"), ("twitter:title", title),
-               ("twitter:description", config["SITE_DESCRIPTION"])]
-    handle = twitter_handle(config["SOCIAL_PROFILES"].get("x"))
-    if handle:
-        twitter.append(("twitter:site", handle))
+               ("twitter:description", config["SITE_DESCRIPTION"]), *twitter_site(config)]
     return PageMetadata(open_graph=og, twitter=tuple(twitter))
