@@ -5,7 +5,7 @@ never changes afterwards: every thread and every worker can read it without lock
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -35,6 +35,11 @@ class Article:
         return self.updated or self.published
 
 
+# Turns an article into its absolute URL: views build it from SITE_URL and the route,
+# and hand it to the modules that write feeds and sitemaps.
+ArticleURL = Callable[["Article"], str]
+
+
 def last_change(articles: Iterable[Article]) -> datetime | None:
     """The newest `modified` among `articles` (None for none): a listing's own date,
     as feeds, sitemaps and the front page's sitemap entry give it."""
@@ -43,6 +48,23 @@ def last_change(articles: Iterable[Article]) -> datetime | None:
 
 class DuplicateSlug(ValueError):
     """Two articles claim the same URL; serving either would hide the other."""
+
+
+def clashes(articles: Iterable[Article]) -> Iterator[tuple[Article, Article, str]]:
+    """(earlier, later, what they share) for each article that repeats an earlier one:
+    the same slug (one URL, two articles), or the same headline and text under two slugs
+    (a page imported twice). The store refuses the first; the content check reports both.
+    """
+    by_slug: dict[str, Article] = {}
+    by_text: dict[tuple[str, str], Article] = {}
+    for article in articles:
+        earlier = by_slug.setdefault(article.slug, article)
+        if earlier is not article:
+            yield earlier, article, "slug"
+            continue
+        earlier = by_text.setdefault((article.title, article.body_html), article)
+        if earlier is not article:
+            yield earlier, article, "headline and text"
 
 
 class ArticleStore:
@@ -55,13 +77,11 @@ class ArticleStore:
     def __init__(self, articles: Iterable[Article] = ()):
         ordered = sorted(articles, key=lambda a: a.slug)
         ordered.sort(key=lambda a: a.published, reverse=True)
-        index: dict[str, int] = {}
-        for position, article in enumerate(ordered):
-            if article.slug in index:
+        for _, article, shared in clashes(ordered):
+            if shared == "slug":
                 raise DuplicateSlug(f"duplicate slug {article.slug!r}")
-            index[article.slug] = position
         self._articles: tuple[Article, ...] = tuple(ordered)
-        self._index = index
+        self._index = {article.slug: position for position, article in enumerate(ordered)}
 
     def __len__(self) -> int:
         return len(self._articles)

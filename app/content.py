@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import frontmatter
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .articles import Article, ArticleStore
+from .articles import Article, ArticleStore, clashes
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 KNOWN_FIELDS = {
@@ -26,6 +27,49 @@ KNOWN_FIELDS = {
 
 # CommonMark with raw HTML turned off: an editor's "<script>" is shown, never run.
 _markdown = MarkdownIt("commonmark", {"html": False})
+
+
+class FrontMatterLoader(yaml.SafeLoader):
+    """YAML's safe loader with dates and times left as text.
+
+    PyYAML builds a datetime itself and raises a bare ValueError, with no file or line,
+    for an impossible one (2026-02-30, hour 25); as text, _timestamp reads it and says
+    what is wrong and where.
+    """
+
+
+FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp",
+                                  yaml.SafeLoader.construct_yaml_str)
+
+
+class FrontMatterHandler(YAMLHandler):
+    """python-frontmatter's YAML handler, reading with FrontMatterLoader."""
+
+    def load(self, fm: str, **kwargs) -> dict:
+        return yaml.load(fm, Loader=FrontMatterLoader)  # noqa: S506 (a SafeLoader)
+
+
+_handler = FrontMatterHandler()
+
+
+class NotUTF8(ValueError):
+    """Bytes that are not UTF-8 text; `line` is where the first bad byte is."""
+
+    def __init__(self, line: int):
+        super().__init__(f"not UTF-8 text (line {line})")
+        self.line = line
+
+
+def utf8_text(raw: bytes) -> str:
+    """A file's bytes as text (a leading byte-order mark dropped), or NotUTF8."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise NotUTF8(raw[:error.start].count(b"\n") + 1) from None
 
 
 @dataclass(frozen=True)
@@ -80,19 +124,25 @@ def _field_line(text: str, name: str) -> int | None:
     return None
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _timestamp(value, name: str, path: str, text: str) -> datetime:
+    """A date and time with its timezone, from the text FrontMatterLoader leaves it as."""
     line = _field_line(text, name)
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise ContentError(path, f"{name} is not an ISO 8601 date and time: {value!r}",
-                               line) from None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        raise ContentError(path, f"{name} has a date but no time and timezone "
-                                 f"(write e.g. {value.isoformat()}T09:00:00+00:00)", line)
-    if not isinstance(value, datetime):
+    if not isinstance(value, str):
         raise ContentError(path, f"{name} must be a date and time, not {value!r}", line)
+    value = value.strip()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        reason = "" if str(error).startswith("Invalid isoformat") else f" ({error})"
+        raise ContentError(path, f"{name} is not an ISO 8601 date and time: "
+                                 f"{value!r}{reason}", line) from None
+    if ISO_DATE.fullmatch(value):
+        raise ContentError(path, f"{name} has a date but no time and timezone "
+                                 f"(write e.g. {value}T09:00:00+00:00)", line)
+    value = moment
     if value.tzinfo is None or value.utcoffset() is None:
         raise ContentError(path, f"{name} has no timezone (add e.g. +00:00 or Z)", line)
     return value
@@ -129,7 +179,7 @@ def _front_matter(text: str, path: str) -> tuple[dict, str]:
     if not text.startswith("---"):
         raise ContentError(path, "no front matter: the file must start with a '---' line", 1)
     try:
-        post = frontmatter.loads(text)
+        post = frontmatter.loads(text, handler=_handler)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         # python-frontmatter hands YAML the text from the end of the "---" line, so its
@@ -239,31 +289,34 @@ def read_articles(directory: Path) -> tuple[list[Article], list[ContentError]]:
     errors: list[ContentError] = []
     if not directory.is_dir():
         return [], [ContentError(str(directory), "content directory does not exist")]
-    seen: dict[str, str] = {}
     for file in sorted(directory.glob("*.md")):
         path = str(file)
         try:
-            raw = file.read_bytes()
+            text = utf8_text(file.read_bytes())
         except OSError as error:
             errors.append(ContentError(path, f"cannot be read: {error.strerror}"))
             continue
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            line = raw[:error.start].count(b"\n") + 1
-            errors.append(ContentError(path, "is not UTF-8 text", line))
+        except NotUTF8 as error:
+            errors.append(ContentError(path, "is not UTF-8 text", error.line))
             continue
         article, problems = check_article(text, path, default_slug=file.stem)
-        if problems:
-            errors.extend(problems)
-            continue
-        if article.slug in seen:
-            errors.append(ContentError(path, f"duplicate slug {article.slug!r}, also used by "
-                                             f"{seen[article.slug]}", _field_line(text, "slug")))
-            continue
-        seen[article.slug] = path
-        articles.append(article)
-    return articles, errors
+        errors.extend(problems)
+        if article is not None:
+            articles.append(article)
+    found = list(clashes(articles))
+    errors.extend(_clash_error(*clash) for clash in found)
+    repeats = {id(later) for _, later, _ in found}
+    return [article for article in articles if id(article) not in repeats], errors
+
+
+def _clash_error(earlier: Article, later: Article, shared: str) -> ContentError:
+    """`later` repeats `earlier`: one URL for two articles, or one article at two URLs."""
+    if shared == "slug":
+        line = _field_line(Path(later.source_path).read_text(encoding="utf-8-sig"), "slug")
+        return ContentError(later.source_path, f"duplicate slug {later.slug!r}, also used by "
+                                               f"{earlier.source_path}", line)
+    return ContentError(later.source_path, f"the same article as {earlier.source_path} (the "
+                                           f"same {shared}); keep one of the two files")
 
 
 def load_store(directory: Path) -> ArticleStore:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import yaml
 
+from .content import NotUTF8, utf8_text
 from .icons import NAMES
 
 MONTHS = {
@@ -63,10 +64,9 @@ def decode(raw: bytes) -> str:
     if b"\x00" in raw:
         raise ImportProblem("is a binary file, not a text copy of an article page")
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
-        raise ImportProblem(f"is not UTF-8 text (line {line}); save the page as UTF-8 "
+        text = utf8_text(raw)
+    except NotUTF8 as error:
+        raise ImportProblem(f"is not UTF-8 text (line {error.line}); save the page as UTF-8 "
                             "and try again") from None
     control = CONTROL.search(text)
     if control:
@@ -114,6 +114,17 @@ def split_dateline(paragraph: str) -> tuple[str, str]:
     return "", paragraph
 
 
+def find_date_line(lines: list[tuple[int, str]]) -> tuple[int, int, tuple[datetime, str]]:
+    """The first date line among (line number, text) pairs: its position in `lines`, its
+    line number and what parse_date_line read from it."""
+    for position, (number, line) in enumerate(lines):
+        found = parse_date_line(line)
+        if found:
+            return position, number, found
+    raise ImportProblem("has no date line (like 'January 19, 2016 (Photo Credit: "
+                        "AFP/Getty Images)') after the headline")
+
+
 def parse_page(text: str) -> Page:
     """A raw page's text -> its headline, date, credit, dateline and paragraphs.
 
@@ -130,13 +141,7 @@ def parse_page(text: str) -> Page:
     if not lines:
         raise ImportProblem("has only page chrome (icon names, 'Next Article'): no "
                             "headline, date line or text")
-    for position, (number, line) in enumerate(lines):
-        found = parse_date_line(line)
-        if found:
-            break
-    else:
-        raise ImportProblem("has no date line (like 'January 19, 2016 (Photo Credit: "
-                            "AFP/Getty Images)') after the headline")
+    position, number, found = find_date_line(lines)
     if position == 0:
         raise ImportProblem(f"has no headline before the date line (line {number})")
     if position > 1:

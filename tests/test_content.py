@@ -70,6 +70,18 @@ def test_slug_from_front_matter_wins_over_file_name(tmp_path):
      "a-story.md:3: published has no timezone"),
     ("---\ntitle: T\npublished: next tuesday\n---\nbody\n",
      "a-story.md:3: published is not an ISO 8601 date"),
+    # Impossible dates: YAML would build them itself and fail with no file or line.
+    ("---\ntitle: T\npublished: 2026-02-30T09:00:00Z\n---\nbody\n",
+     "a-story.md:3: published is not an ISO 8601 date and time: '2026-02-30T09:00:00Z' "
+     "(day is out of range for month)"),
+    ("---\ntitle: T\npublished: 2026-13-01T09:00:00Z\n---\nbody\n",
+     "a-story.md:3: published is not an ISO 8601 date and time: '2026-13-01T09:00:00Z' "
+     "(month must be in 1..12)"),
+    ("---\ntitle: T\npublished: 2026-01-01T09:00:00Z\nupdated: 2026-01-01 25:00:00Z\n---\nb\n",
+     "a-story.md:4: updated is not an ISO 8601 date and time: '2026-01-01 25:00:00Z' "
+     "(hour must be in 0..23)"),
+    ("---\ntitle: T\npublished: !!timestamp 2026-02-30\n---\nbody\n",
+     "a-story.md:3: published is not an ISO 8601 date and time: '2026-02-30'"),
     ("---\ntitle: T\npublished: 2024-01-01T10:00:00Z\n---\n\n", "has no body text"),
     ("---\ntitle: T\npublished: 2024-01-01T10:00:00Z\nheadline: x\n---\nbody\n",
      "a-story.md:4: unknown field 'headline'"),
@@ -110,6 +122,14 @@ def test_duplicate_slug_names_both_files(tmp_path):
     (message,) = problems(tmp_path)
     assert "second.md:4: duplicate slug 'same', also used by" in message
     assert "first.md" in message
+
+
+def test_the_same_article_under_two_slugs_names_both_files(tmp_path):
+    write(tmp_path, "first.md", GOOD)
+    write(tmp_path, "second.md", GOOD)
+    (message,) = problems(tmp_path)
+    assert message == (f"{tmp_path / 'second.md'}: the same article as {tmp_path / 'first.md'} "
+                       "(the same headline and text); keep one of the two files")
 
 
 def test_missing_directory(tmp_path):
