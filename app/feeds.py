@@ -7,21 +7,19 @@ or the request, so a feed is rendered once per process and cached like a page.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from html import escape
 
 from feedgen.feed import FeedGenerator
 from lxml import html
 
-from .articles import Article, last_change
+from .articles import Article, ArticleURL, last_change
 
 # Used as the feed's "updated" when there are no articles: Atom requires a date, and a
 # fixed one keeps the bytes (and so the ETag) the same in every worker.
 EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 
-
-ArticleURL = Callable[[Article], str]
 
 # The feed formats by the name in their URL (/feed.atom, /feed.rss).
 MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}

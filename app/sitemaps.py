@@ -3,20 +3,20 @@
 The XML is built with lxml, so titles and URLs are escaped by the library, not by hand.
 The plain sitemap depends only on the store. The protocol allows SITEMAP_LIMIT URLs per
 file, so a bigger site gets a sitemap index at /sitemap.xml naming numbered parts, each
-a urlset of at most that many URLs (part_count, part_bounds). The news sitemap depends on the clock (it
-lists the articles of the last two days, as Google News asks), so its contents are chosen
-per request by recent_articles(now) and the XML is a pure function of that choice: the
-caller caches by the chosen articles, never by time, so a cached copy can never outlive
-the articles in it.
+a urlset of at most that many URLs (part_count, part_bounds). The news sitemap depends
+on the clock (it lists the articles of the last two days, as Google News asks), so its
+contents are chosen per request by recent_articles(now) and the XML is a pure function
+of that choice: the caller caches by the chosen articles, never by time, so a cached copy
+can never outlive the articles in it.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from .articles import Article, last_change
+from .articles import Article, ArticleURL, last_change
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -27,11 +27,9 @@ NEWS_LIMIT = 1000
 # off: an entry here is under 300 bytes unless SITE_URL or a slug is kilobytes long.
 SITEMAP_LIMIT = 50_000
 
-ArticleURL = Callable[[Article], str]
-
 
 def utc_now() -> datetime:
-    """The clock the news sitemap reads; views take it from app.extensions['clock'] if set."""
+    """The clock the news sitemap reads (the app state's `clock`, which tests replace)."""
     return datetime.now(UTC)
 
 
