@@ -11,12 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from flask import Config
+
+from .share import FOLLOW_NETWORKS
 from .sitemaps import SITEMAP_LIMIT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-# The networks of the "Follow us" bar, in the order they are shown.
-SOCIAL_NETWORKS = ("facebook", "x", "instagram", "linkedin", "youtube", "pinterest", "snapchat")
+PACKAGE = Path(__file__).resolve().parent
+# Where templates/, static/ and content/ are: beside app/ in a checkout (and an editable
+# install); inside the package in a wheel, which carries them there (pyproject.toml).
+PROJECT_ROOT = PACKAGE if (PACKAGE / "templates").is_dir() else PACKAGE.parent
 
 DEFAULTS = {
     "SITE_NAME": "The Small Dispatch",
@@ -27,7 +30,7 @@ DEFAULTS = {
     "SITE_LANGUAGE": "en",
     "CONTENT_DIR": str(PROJECT_ROOT / "content" / "articles"),
     "ARTICLES_PER_PAGE": 10,
-    # Profile URL per network; a network with no URL is not shown.
+    # Profile URL per network (share.FOLLOW_NETWORKS); a network with no URL is not shown.
     "SOCIAL_PROFILES": {},
     # Seconds a browser or CDN may reuse an HTML page before revalidating it.
     "HTML_MAX_AGE": 300,
@@ -44,6 +47,25 @@ class ConfigError(ValueError):
     """A setting that cannot work, named so the operator can fix it."""
 
 
+def load(config: Config, overrides: dict | None = None) -> Config:
+    """Fill `config` with the defaults, the FLASK_* environment and `overrides`, checked.
+
+    The factory and the editors' commands (which run without an app) both read their
+    settings through here, so `flask articles` sees the content directory the site does.
+    """
+    config.update(DEFAULTS)
+    config.from_prefixed_env()
+    if overrides:
+        config.update(overrides)
+    check(config)
+    return config
+
+
+def settings(overrides: dict | None = None) -> Config:
+    """The site's settings without an app."""
+    return load(Config(str(PROJECT_ROOT)), overrides)
+
+
 def check(config) -> None:
     """Normalise and validate the settings that would otherwise fail far from their cause."""
     site_url = str(config["SITE_URL"]).rstrip("/")
@@ -56,9 +78,9 @@ def check(config) -> None:
     if not isinstance(profiles, dict):
         raise ConfigError("SOCIAL_PROFILES must be a mapping of network to profile URL")
     for network, url in profiles.items():
-        if network not in SOCIAL_NETWORKS:
+        if network not in FOLLOW_NETWORKS:
             raise ConfigError(f"SOCIAL_PROFILES has unknown network {network!r} "
-                              f"(known: {', '.join(SOCIAL_NETWORKS)})")
+                              f"(known: {', '.join(FOLLOW_NETWORKS)})")
         if url and urlsplit(str(url)).scheme != "https":
             raise ConfigError(f"SOCIAL_PROFILES[{network!r}] must be an https URL, got {url!r}")
 

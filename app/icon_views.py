@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import Blueprint
 
 from . import icons
-from .responses import Rendered, respond
-from .views import canonical_url, pages, render_page
+from .rendering import cached, canonical_url, render_page
+from .responses import Rendered
 
 bp = Blueprint("icons", __name__)
 
@@ -19,13 +19,12 @@ SPRITE_MAX_AGE = 86400
 
 @bp.get("/icons.svg")
 def sprite():
-    return respond(pages().get(("icons.svg",),
-                               lambda: Rendered.from_text(icons.full_sprite(), "image/svg+xml")),
-                   max_age=SPRITE_MAX_AGE)
+    return cached(("icons.svg",), lambda: Rendered.from_text(icons.full_sprite(), "image/svg+xml"),
+                  max_age=SPRITE_MAX_AGE)
 
 
 @bp.get("/icons")
 def gallery():
-    return respond(pages().get(("icons",), lambda: render_page(
+    return cached(("icons",), lambda: render_page(
         "icons.html", names=icons.NAMES, attribution=icons.ATTRIBUTION,
-        canonical=canonical_url("icons.gallery"))))
+        canonical=canonical_url("icons.gallery")))

@@ -23,10 +23,10 @@ from functools import lru_cache
 import brotli
 from flask import Response, current_app, request
 from werkzeug.datastructures import Headers
+from werkzeug.http import parse_accept_header, parse_etags
 from werkzeug.utils import get_content_type
 
-# When a client accepts several encodings equally, the smallest body wins.
-PREFERENCE = ("br", "gzip", None)
+from .state import SiteState, state
 
 # Media types worth compressing; images and fonts are compressed already.
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/xml",
@@ -64,7 +64,6 @@ class Rendered:
     gzip: bytes | None
     br: bytes | None
     variants: dict = field(repr=False, compare=False)  # encoding -> Variant
-    matching_tags: frozenset = field(repr=False, compare=False)  # If-None-Match hits
 
     @classmethod
     def from_bytes(cls, body: bytes, mimetype: str, compress: bool | None = None) -> Rendered:
@@ -91,10 +90,7 @@ class Rendered:
             if encoding:
                 headers.append(("Content-Encoding", encoding))
             variants[encoding] = Variant(encoding, data, tag, tuple(headers))
-        tags = [variant.etag for variant in variants.values()]
-        matching = frozenset(["*", *tags, *(f"W/{tag}" for tag in tags)])
-        return cls(body=body, mimetype=mimetype, etag=digest, gzip=gz, br=br,
-                   variants=variants, matching_tags=matching)
+        return cls(body=body, mimetype=mimetype, etag=digest, gzip=gz, br=br, variants=variants)
 
     @classmethod
     def from_text(cls, text: str, mimetype: str = "text/html") -> Rendered:
@@ -102,61 +98,55 @@ class Rendered:
 
     def variant(self, accept_encoding: str | None) -> Variant:
         """The variant for a raw Accept-Encoding header (None when absent)."""
-        for encoding in choose_encodings(accept_encoding or ""):
-            found = self.variants.get(encoding)
-            if found is not None:
-                return found
-        return self.variants[None]
-
-    def not_modified(self, if_none_match: str | None) -> bool:
-        """Whether the client already holds one of our encodings of these bytes.
-
-        If-None-Match compares weakly (RFC 9110 13.1.2), so W/"x" matches "x".
-        """
-        if not if_none_match:
-            return False
-        if if_none_match in self.matching_tags:  # the common case: one tag, sent back
-            return True
-        return any(tag.strip() in self.matching_tags for tag in if_none_match.split(","))
+        return self.variants.get(choose_encoding(accept_encoding)) or self.variants[None]
 
 
-@lru_cache(maxsize=512)
-def choose_encodings(accept_encoding: str) -> tuple[str | None, ...]:
-    """Acceptable encodings for a raw Accept-Encoding header, best first.
+# The codings we can send, in our order of preference when a client accepts several
+# equally: the smallest body first. "identity" (no coding) stands for None.
+CODINGS = ("br", "gzip", "identity")
+# Browsers send a handful of distinct Accept-Encoding values, so the choice is cached;
+# only short values, so that odd or repeated headers cannot grow a worker's memory.
+CACHED_HEADER_LENGTH = 128
 
-    Follows RFC 9110 12.5.3: q=0 refuses a coding, `*` stands for codings not listed,
-    identity is acceptable unless refused. Ties go to the smaller body (br, gzip, then
-    identity). An empty list means the client refused everything, identity included;
-    the caller then sends identity anyway, which clients handle better than a 406.
-    Browsers send a handful of distinct headers, so the answers are cached.
+
+@lru_cache(maxsize=64)
+def _cached_choice(accept_encoding: str) -> str | None:
+    return _choice(accept_encoding)
+
+
+def _choice(accept_encoding: str) -> str | None:
+    best = parse_accept_header(accept_encoding).best_match(CODINGS)
+    return None if best == "identity" else best
+
+
+def choose_encoding(accept_encoding: str | None) -> str | None:
+    """The coding to send for a raw Accept-Encoding header; None means identity.
+
+    werkzeug reads the header as RFC 9110 says (q-values, q=0 refuses, `*` stands for
+    the codings not named); among equals the smaller body wins. A client that refuses
+    every coding, identity included, still gets identity, which clients handle better
+    than a 406.
     """
-    qualities: dict[str, float] = {}
-    for part in accept_encoding.lower().split(","):
-        coding, _, params = part.partition(";")
-        coding = coding.strip()
-        if not coding:
-            continue
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.partition("=")
-            if name.strip() == "q":
-                try:
-                    quality = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    quality = 0.0
-        qualities[coding] = quality
-    star = qualities.get("*")
-    ranked = []
-    for rank, encoding in enumerate(PREFERENCE):
-        if encoding is None:
-            # Identity is fine unless named with q=0, or refused through *;q=0.
-            default = 0.0 if star == 0.0 else 0.001
-            quality = qualities.get("identity", default)
-        else:
-            quality = qualities.get(encoding, star if star is not None else 0.0)
-        if quality > 0:
-            ranked.append((-quality, rank, encoding))
-    return tuple(encoding for _, _, encoding in sorted(ranked))
+    if not accept_encoding:
+        return None
+    if len(accept_encoding) > CACHED_HEADER_LENGTH:
+        return _choice(accept_encoding)
+    return _cached_choice(accept_encoding)
+
+
+def not_modified(variant: Variant, if_none_match: str | None) -> bool:
+    """Whether the client already holds exactly the bytes it would be sent.
+
+    Compared with the tag of the variant chosen for this request only: a client holding
+    the gzip bytes that now asks for identity gets the identity bytes, not a 304.
+    If-None-Match compares weakly (RFC 9110 13.1.2), so W/"x" matches "x"; werkzeug
+    parses anything but the common case of one tag sent back as it was received.
+    """
+    if not if_none_match:
+        return False
+    if if_none_match == variant.etag:
+        return True
+    return parse_etags(if_none_match).contains_weak(variant.etag.strip('"'))
 
 
 class PageCache:
@@ -184,9 +174,6 @@ class PageCache:
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
         return page
-
-    def __len__(self) -> int:
-        return len(self._pages)
 
 
 @lru_cache(maxsize=64)
@@ -218,13 +205,13 @@ class PreparedResponse(Response):
         return self.headers
 
 
-def _tail(app, cache_control: str) -> tuple[tuple[str, str], ...]:
-    """Cache-Control and the security headers (app/security.py): the same for every page."""
-    tails = app.extensions.setdefault("response_tails", {})
-    tail = tails.get(cache_control)
+def _tail(site: SiteState, cache_control: str) -> tuple[tuple[str, str], ...]:
+    """Cache-Control and the security headers (app/security.py): the same for every page,
+    so built once per Cache-Control value."""
+    tail = site.response_tails.get(cache_control)
     if tail is None:
-        tail = tails[cache_control] = (("Cache-Control", cache_control),
-                                       *app.extensions["security_headers"].items())
+        tail = site.response_tails[cache_control] = (("Cache-Control", cache_control),
+                                                     *site.security_headers.items())
     return tail
 
 
@@ -242,8 +229,8 @@ def respond(page: Rendered, status: int = 200, max_age: int | None = None,
                                            else max_age)
     environ = request.environ
     variant = page.variant(environ.get("HTTP_ACCEPT_ENCODING"))
-    tail = _tail(app, cache_control)
-    if status == 200 and page.not_modified(environ.get("HTTP_IF_NONE_MATCH")):
+    tail = _tail(state(app), cache_control)
+    if status == 200 and not_modified(variant, environ.get("HTTP_IF_NONE_MATCH")):
         headers = [("ETag", variant.etag)]
         if page.gzip is not None:
             headers.append(("Vary", "Accept-Encoding"))

@@ -1,6 +1,7 @@
 """Security headers on every response, and trusting exactly as many proxies as we have.
 
-The headers are computed once at start-up, from the same CSS bytes the pages inline, so
+The headers are computed once at start-up (header_set, called by the factory), from the
+same CSS bytes the pages inline, so
 every response in every worker carries the same policy: there are no nonces, and a page
 stays cacheable by browsers and by nginx. A view that sets one of these headers itself
 keeps its own value.
@@ -10,10 +11,11 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .responses import PreparedResponse
+from .state import state
 
 # Browser features the site never uses. Left out on purpose: web-share and
 # clipboard-write, which the share bar's "Share…" and "Copy link" buttons need.
@@ -48,10 +50,10 @@ def content_security_policy(inline_style_hash: str) -> str:
     ))
 
 
-def header_set(config) -> dict[str, str]:
-    """Every security header the app sends, for these settings."""
+def header_set(config, inline_style: str) -> dict[str, str]:
+    """Every security header the app sends, for these settings and this inline CSS."""
     headers = {
-        "Content-Security-Policy": content_security_policy(config["INLINE_STYLE_HASH"]),
+        "Content-Security-Policy": content_security_policy(style_hash(inline_style)),
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",  # older browsers; newer ones obey frame-ancestors
         "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -73,19 +75,18 @@ def security_headers(response: Response) -> Response:
     """
     if isinstance(response, PreparedResponse):
         return response
-    for name, value in current_app.extensions["security_headers"].items():
+    for name, value in state().security_headers.items():
         response.headers.setdefault(name, value)
     return response
 
 
 def init_app(app: Flask) -> None:
-    """Compute the headers once, register them, build no URL from Host, trust PROXY_COUNT.
+    """Add the headers to every response, build no URL from Host, trust PROXY_COUNT.
 
     With no proxy (bare gunicorn or `flask run`) a client could forge X-Forwarded-For
     or -Proto, so nothing is trusted. Behind nginx, PROXY_COUNT=1 trusts exactly the
     values nginx appends, and no more, whatever a client sent before it.
     """
-    app.extensions["security_headers"] = header_set(app.config)
     # Werkzeug answers "//a//b" with a 308 to an absolute URL built from the Host
     # header: a cacheable redirect to whatever host a client names. Such paths get 404.
     app.url_map.merge_slashes = False

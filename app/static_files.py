@@ -12,9 +12,10 @@ import hashlib
 import mimetypes
 from pathlib import Path
 
-from flask import Flask, abort, current_app
+from flask import Flask, abort
 
 from .responses import Rendered, respond
+from .state import state
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -48,18 +49,21 @@ class StaticFiles:
             self.by_hashed[self.hashed[name]] = page
             self.by_plain[name] = page
 
+    def text(self, name: str) -> str:
+        """A file's text by its plain name (the CSS the pages inline)."""
+        return self.by_plain[name].body.decode("utf-8")
+
 
 def _use_hashed_names(endpoint: str, values: dict) -> None:
     """url_for('static', filename='js/share.js') -> the hashed name, for every template."""
     if endpoint == "static" and "filename" in values:
-        values["filename"] = current_app.extensions["static_files"].hashed.get(
-            values["filename"], values["filename"])
+        values["filename"] = state().static.hashed.get(values["filename"], values["filename"])
 
 
 def serve(filename: str):
     """A hashed name is immutable; a plain name (an old or hand-written link) still
     works, with the short HTML freshness, so a change of content is picked up."""
-    files: StaticFiles = current_app.extensions["static_files"]
+    files = state().static
     page = files.by_hashed.get(filename)
     if page is not None:
         return respond(page, cache_control=IMMUTABLE)
@@ -70,9 +74,6 @@ def serve(filename: str):
 
 
 def init_app(app: Flask) -> None:
-    """Replace Flask's file-system static view with the prepared files."""
-    if app.static_folder is None:
-        return
-    app.extensions["static_files"] = StaticFiles(Path(app.static_folder))
+    """Replace Flask's file-system static view with the prepared files (the state's)."""
     app.url_defaults(_use_hashed_names)
     app.view_functions["static"] = serve

@@ -62,9 +62,10 @@ SEED_SLUG = "le-drian-carter-other-ministers-to-discuss-isis-strategy"
 def article_slug(content_dir: str | None) -> str:
     """The seed article (a real published page) if it is there, else the newest."""
     from app import create_app
+    from app.state import state
 
     config = {"CONTENT_DIR": content_dir} if content_dir else None
-    store = create_app(config).extensions["article_store"]
+    store = state(create_app(config)).store
     return SEED_SLUG if SEED_SLUG in store else next(iter(store)).slug
 
 

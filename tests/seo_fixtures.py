@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app import create_app
+from app.state import state
 
 SITE_URL = "https://news.example.org"
 TRICKY_TITLE = 'Ça « va » & <b>"x"</b></script>日本'
@@ -65,7 +66,7 @@ def make_app(directory, now: datetime | None = None, **settings):
     app = create_app({"TESTING": True, "SITE_URL": SITE_URL, "CONTENT_DIR": str(directory),
                       "SOCIAL_PROFILES": {"x": "https://x.com/smalldispatch"}, **settings})
     if now is not None:
-        app.extensions["clock"] = lambda: now
+        state(app).clock = lambda: now
     return app
 
 

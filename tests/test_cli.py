@@ -1,4 +1,5 @@
 """`flask articles import | list | check` as an editor uses them."""
+import importlib.metadata
 import os
 import socket
 import subprocess
@@ -6,9 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from app import create_app
-from app.cli import editors_command_requested
+from app.cli import articles
+from app.state import state
 from tests.conftest import CONTENT_DIR, SEED_FILE, SEED_SLUG
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,10 +38,26 @@ def snapshot(directory: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in directory.iterdir()}
 
 
-def runner_for(directory: Path):
-    """A CLI runner for an app on `directory`, built as `flask articles` builds it."""
-    app = create_app({"TESTING": True, "CONTENT_DIR": str(directory)}, strict_content=False)
-    return app.test_cli_runner()
+class Editor:
+    """`flask articles ...` on one content folder, run in this process."""
+
+    def __init__(self, directory: Path | None):
+        self.directory = directory
+
+    def invoke(self, args: list[str], input: str | None = None):
+        assert args[0] == "articles"
+        args = args[1:] + ([] if self.directory is None else ["--content-dir", str(self.directory)])
+        return CliRunner().invoke(articles, args, input=input)
+
+
+def runner_for(directory: Path) -> Editor:
+    return Editor(directory)
+
+
+@pytest.fixture
+def runner() -> Editor:
+    """The commands on the site's configured content folder (no --content-dir)."""
+    return Editor(None)
 
 
 @pytest.fixture
@@ -134,8 +153,7 @@ def test_check_reports_every_problem_in_one_file(content):
 
 
 def test_check_on_a_missing_directory(tmp_path):
-    app = create_app({"CONTENT_DIR": str(tmp_path / "nowhere")}, strict_content=False)
-    result = app.test_cli_runner().invoke(args=["articles", "check"])
+    result = runner_for(tmp_path / "nowhere").invoke(args=["articles", "check"])
     assert result.exit_code == 1
     assert "content directory does not exist" in result.output
 
@@ -159,7 +177,7 @@ def test_imported_file_loads_with_its_fields(content, tmp_path):
     assert result.output.strip() == str(content / "a-headline-with-quotes.md")
     check = runner.invoke(args=["articles", "check"])
     assert check.exit_code == 0, check.output
-    loaded = create_app({"CONTENT_DIR": str(content)}).extensions["article_store"]
+    loaded = state(create_app({"CONTENT_DIR": str(content)})).store
     imported = loaded.get("a-headline-with-quotes")
     assert imported.title == 'A Headline: With "Quotes"'
     assert imported.dateline == "LYON"
@@ -209,6 +227,28 @@ def test_import_refuses_a_slug_claimed_by_another_file(content, tmp_path):
     assert snapshot(content) == before
 
 
+def test_import_refuses_a_page_imported_before_under_another_slug(content, tmp_path):
+    source = str(page_file(tmp_path, PAGE))
+    editor = runner_for(content)
+    assert editor.invoke(args=["articles", "import", source]).exit_code == 0
+    before = snapshot(content)
+    again = editor.invoke(args=["articles", "import", source, "--slug", "second-copy"])
+    assert again.exit_code == 1
+    assert again.output == (f"Error: this article is already in "
+                            f"{content / 'a-headline-with-quotes.md'} (the same headline and "
+                            "text); nothing was written\n")
+    assert snapshot(content) == before
+
+
+def test_check_reports_the_same_article_in_two_files(content):
+    (content / "copy-of-older.md").write_bytes((content / "older.md").read_bytes())
+    result = runner_for(content).invoke(args=["articles", "check"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        f"{content / 'older.md'}: the same article as {content / 'copy-of-older.md'} (the "
+        "same headline and text); keep one of the two files")
+
+
 def test_import_works_while_another_file_is_broken(broken, tmp_path):
     result = runner_for(broken).invoke(args=["articles", "import",
                                              str(page_file(tmp_path, PAGE))])
@@ -238,9 +278,10 @@ def test_bad_input_gets_one_message_and_writes_nothing(content, tmp_path, data, 
 def test_missing_file(content, tmp_path):
     before = snapshot(content)
     result = runner_for(content).invoke(args=["articles", "import", str(tmp_path / "nope.txt")])
-    assert result.exit_code == 1
-    assert result.output == f"Error: cannot read {tmp_path / 'nope.txt'}: No such file or " \
-                            "directory\n"
+    assert result.exit_code == 2  # click's usage error, from click.File
+    assert result.output.splitlines()[-1] == (f"Error: Invalid value for 'FILE': "
+                                              f"'{tmp_path / 'nope.txt'}': No such file or "
+                                              "directory")
     assert snapshot(content) == before
 
 
@@ -253,9 +294,8 @@ def test_empty_standard_input(content):
 
 
 def test_import_into_a_missing_directory(tmp_path):
-    app = create_app({"CONTENT_DIR": str(tmp_path / "nowhere")}, strict_content=False)
-    result = app.test_cli_runner().invoke(args=["articles", "import",
-                                                str(page_file(tmp_path, PAGE))])
+    result = runner_for(tmp_path / "nowhere").invoke(args=["articles", "import",
+                                                          str(page_file(tmp_path, PAGE))])
     assert result.exit_code == 1
     assert result.output == f"Error: the content directory {tmp_path / 'nowhere'} does not exist\n"
     assert not (tmp_path / "nowhere").exists()
@@ -285,27 +325,38 @@ def test_a_failed_write_leaves_no_file_behind(content, tmp_path, monkeypatch):
 
 # start-up: only the editors' commands run on broken content
 
-@pytest.mark.parametrize("argv, expected", [
-    (["flask", "articles", "check"], True),
-    (["/usr/bin/flask", "--app", "wsgi", "articles", "list"], True),
-    (["flask", "-A", "wsgi", "--debug", "articles", "import", "-"], True),
-    (["flask", "-e", "articles", "run"], False),
-    (["flask", "run", "articles"], False),
-    (["flask", "shell"], False),
-    (["flask"], False),
-])
-def test_editors_command_requested(argv, expected):
-    assert editors_command_requested(argv, {"FLASK_RUN_FROM_CLI": "true"}) is expected
-
-
-def test_outside_the_flask_cli_nothing_is_an_editors_command():
-    assert not editors_command_requested(["gunicorn", "articles"], {})
-
-
 def flask(args: list[str], content_dir: Path) -> subprocess.CompletedProcess:
+    """The `flask` command as an editor types it, on this checkout's code."""
+    env = {**os.environ, "FLASK_CONTENT_DIR": str(content_dir), "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60, check=False,
-                          env={**os.environ, "FLASK_CONTENT_DIR": str(content_dir)})
+                          text=True, timeout=60, check=False, env=env)
+
+
+def test_the_group_is_a_plugin_command_flask_offers_without_an_app():
+    plugins = {entry.name: entry.value
+               for entry in importlib.metadata.entry_points(group="flask.commands")}
+    assert plugins.get("articles") == "app.cli:articles"
+
+
+IMPOSSIBLE_DATES = ["2026-02-30T09:00:00Z", "2026-13-01T09:00:00Z", "2026-01-01T25:00:00Z"]
+
+
+@pytest.mark.parametrize("published", IMPOSSIBLE_DATES)
+def test_an_impossible_date_is_one_line_with_file_and_line(content, published):
+    (content / "impossible.md").write_text(
+        f"---\ntitle: Impossible\npublished: {published}\n---\n\nText.\n", encoding="utf-8")
+    where = f"{content / 'impossible.md'}:3: published is not an ISO 8601 date and time"
+    check = flask(["articles", "check"], content)
+    assert check.returncode == 1
+    assert check.stdout.splitlines()[0].startswith(f"{where}: '{published}'")
+    assert len(check.stdout.splitlines()) == 2 and check.stderr == ""
+    listed = flask(["articles", "list"], content)
+    assert listed.returncode == 1
+    assert listed.stderr == ("1 file(s) with problems are not listed; run "
+                             "`flask articles check`.\n")
+    start = flask(["run", "--port", "1"], content)
+    assert start.returncode == 3
+    assert start.stderr.splitlines() == ["The site cannot start:", check.stdout.splitlines()[0]]
 
 
 def test_flask_articles_check_runs_on_broken_content(broken):

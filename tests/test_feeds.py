@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 from app import create_app
 from app.config import ConfigError
 from app.feeds import absolute_links
+from app.state import state
 from tests.conftest import CONTENT_DIR
 from tests.seo_fixtures import (
     SITE_URL,
@@ -56,7 +57,7 @@ def test_feed_is_valid_with_its_own_type(client, path):
 
 @pytest.mark.parametrize("path", FEEDS)
 def test_entries_follow_the_store_with_absolute_links(app, client, path):
-    store = list(app.extensions["article_store"])
+    store = list(state(app).store)
     _, parsed = parse(client, path)
     assert [entry.link for entry in parsed.entries] == [
         f"{SITE_URL}/articles/{article.slug}" for article in store]
@@ -87,7 +88,7 @@ def test_entries_carry_the_full_body_with_absolute_links(app, client, path):
     body = BeautifulSoup(content.value, "html5lib")
     assert body.get_text().strip() == "Read the old story & more."
     assert body.a["href"] == f"{SITE_URL}/articles/old-story"
-    article = app.extensions["article_store"].get("tricky")
+    article = state(app).store.get("tricky")
     assert body.get_text().strip() == BeautifulSoup(article.body_html,
                                                    "html5lib").get_text().strip()
 
@@ -101,7 +102,7 @@ def test_feeds_hold_only_the_newest_articles(tmp_path):
 
 def test_feed_updated_is_the_newest_change(app, client):
     _, parsed = parse(client, "/feed.atom")
-    newest = max(a.modified for a in app.extensions["article_store"])
+    newest = max(a.modified for a in state(app).store)
     assert calendar.timegm(parsed.feed.updated_parsed) == int(newest.timestamp())
 
 
@@ -134,7 +135,7 @@ def test_every_real_article_body_is_in_both_feeds():
     app = create_app({"TESTING": True, "SITE_URL": SITE_URL, "CONTENT_DIR": str(CONTENT_DIR)})
     client = app.test_client()
     bodies = {f"{SITE_URL}/articles/{a.slug}": " ".join(text(a.body_html).split())
-              for a in app.extensions["article_store"]}
+              for a in state(app).store}
     for path in FEEDS:
         _, parsed = parse(client, path)
         assert {e.link: " ".join(text(e.content[0].value).split())

@@ -16,6 +16,7 @@ from bs4 import BeautifulSoup
 from PIL import Image
 
 from app import create_app, favicon
+from app.state import state
 from tests.conftest import CONTENT_DIR, SEED_SLUG
 from tests.seo_fixtures import (
     SITE_URL,
@@ -91,7 +92,7 @@ def test_canonical_and_og_url_ignore_the_host_header(client):
 
 
 def test_article_open_graph_matches_the_store(app, client):
-    article = app.extensions["article_store"].get("tricky")
+    article = state(app).store.get("tricky")
     soup = page(client, "/articles/tricky")
     url = f"{SITE_URL}/articles/tricky"
     assert og(soup, "og:type") == ["article"]
@@ -132,7 +133,7 @@ def test_front_page_is_an_og_website(app, client):
 
 
 def test_news_article_json_ld_matches_the_store(app, client):
-    article = app.extensions["article_store"].get("tricky")
+    article = state(app).store.get("tricky")
     url = f"{SITE_URL}/articles/tricky"
     [data] = json_ld(page(client, "/articles/tricky"))
     assert data["@context"] == "https://schema.org"

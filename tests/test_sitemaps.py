@@ -11,6 +11,7 @@ from lxml import etree
 from app import create_app
 from app.config import ConfigError
 from app.sitemaps import SITEMAP_LIMIT, news_language, part_bounds, part_count, recent_articles
+from app.state import state
 from tests.seo_fixtures import (
     SITE_URL,
     TRICKY_TITLE,
@@ -53,7 +54,7 @@ def test_sitemap_lists_home_and_every_article_with_lastmod(app, client):
     assert root.tag == f"{{{NS['s']}}}urlset"
     listed = {url.findtext("s:loc", namespaces=NS): url.findtext("s:lastmod", namespaces=NS)
               for url in root.findall("s:url", NS)}
-    store = app.extensions["article_store"]
+    store = state(app).store
     expected = {f"{SITE_URL}/articles/{a.slug}": a.modified for a in store}
     expected[f"{SITE_URL}/"] = max(a.modified for a in store)
     assert set(listed) == set(expected)
@@ -85,7 +86,7 @@ def test_news_sitemap_follows_the_clock_through_the_cache(app, client):
         (NOON_26, {"tricky", "late-night"}),
     ]
     for now, slugs in moments:
-        app.extensions["clock"] = lambda now=now: now
+        state(app).clock = lambda now=now: now
         assert set(news_entries(client)) == {f"{SITE_URL}/articles/{s}" for s in slugs}, now
 
 
@@ -93,10 +94,10 @@ def test_news_sitemap_etag_is_stable_while_its_articles_are(tmp_path):
     app = make_app(tmp_path, now=NOON_26)
     client = app.test_client()
     first = client.get("/news-sitemap.xml")
-    app.extensions["clock"] = lambda: NOON_26 + timedelta(hours=3)
+    state(app).clock = lambda: NOON_26 + timedelta(hours=3)
     assert client.get("/news-sitemap.xml",
                       headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
-    app.extensions["clock"] = lambda: NOON_26 + timedelta(days=3)
+    state(app).clock = lambda: NOON_26 + timedelta(days=3)
     later = client.get("/news-sitemap.xml", headers={"If-None-Match": first.headers["ETag"]})
     assert later.status_code == 200 and later.headers["ETag"] != first.headers["ETag"]
 
@@ -111,7 +112,7 @@ def test_news_sitemap_of_an_empty_site_is_valid(tmp_path):
 
 
 def test_recent_articles_needs_an_aware_clock(app):
-    store = app.extensions["article_store"]
+    store = state(app).store
     with pytest.raises(ValueError, match="timezone"):
         recent_articles(store, datetime(2026, 11, 26))
 
@@ -168,7 +169,7 @@ def test_big_site_gets_an_index_of_parts_holding_every_url_once(tmp_path, limit,
             assert urls[0][0] == f"{SITE_URL}/"
         listed += [url for url, _ in urls]
 
-    store = app.extensions["article_store"]
+    store = state(app).store
     expected = [f"{SITE_URL}/"] + [f"{SITE_URL}/articles/{a.slug}" for a in store]
     assert Counter(listed) == Counter(expected) and len(listed) == len(expected)
     # The front page's lastmod is the newest article's, as in the single urlset.

@@ -6,6 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app import create_app
+from app.state import state
 from tests.conftest import PROFILES, SEED_FILE, SEED_SLUG, SITE_URL
 
 
@@ -102,6 +103,17 @@ def test_follow_bar_links_to_every_configured_profile(seed_page):
     assert labels[1] == "Follow us on X"
 
 
+@pytest.mark.parametrize("path", ["/", "/?page=1", f"/articles/{SEED_SLUG}", "/icons",
+                                  "/articles/no-such-story"])
+def test_every_kind_of_page_has_the_same_header_and_footer(client, path):
+    page = html(client.get(path))
+    assert page.select_one("header.site-header a.site-name")["href"] == "/"
+    footer = page.select_one("footer.site-footer")
+    bar = footer.select_one('nav[aria-label="Follow us"]')
+    assert bar is not None, f"{path} has no follow bar"
+    assert [a["href"] for a in bar.select("a")] == list(PROFILES.values())
+
+
 def test_networks_without_a_url_are_not_shown(app):
     partial = create_app({**app.config, "SOCIAL_PROFILES": {"youtube": PROFILES["youtube"]}})
     page = html(partial.test_client().get(f"/articles/{SEED_SLUG}"))
@@ -116,7 +128,7 @@ def test_no_follow_bar_without_profiles(app):
 
 
 def test_next_article_link_follows_the_store(app, client):
-    store = app.extensions["article_store"]
+    store = state(app).store
     for article in store:
         page = html(client.get(f"/articles/{article.slug}"))
         link = page.select_one('a[rel="next"]')
@@ -131,7 +143,7 @@ def test_next_article_link_is_hidden_when_next_is_itself(tmp_path):
 
 
 def test_next_route_redirects_and_wraps(app, client):
-    slugs = [a.slug for a in app.extensions["article_store"]]
+    slugs = [a.slug for a in state(app).store]
     for current, following in zip(slugs, slugs[1:] + slugs[:1]):
         response = client.get(f"/articles/{current}/next")
         assert response.status_code == 302
@@ -148,7 +160,7 @@ def test_front_page_lists_articles_newest_first(app, client):
     assert response.mimetype == "text/html"
     page = html(response)
     items = page.select("main ol.article-list > li")
-    store = list(app.extensions["article_store"])
+    store = list(state(app).store)
     assert [text_of(li.select_one("h2")) for li in items] == [a.title for a in store]
     first = items[0]
     assert first.select_one("h2 a")["href"] == f"/articles/{store[0].slug}"
@@ -159,7 +171,7 @@ def test_front_page_lists_articles_newest_first(app, client):
 def test_front_page_pagination(app):
     paged = create_app({**app.config, "ARTICLES_PER_PAGE": 3})
     client = paged.test_client()
-    store = list(paged.extensions["article_store"])
+    store = list(state(paged).store)
     first, second = html(client.get("/")), html(client.get("/?page=2"))
     assert len(first.select("ol.article-list > li")) == 3
     assert first.select_one('.pagination a[rel="next"]')["href"] == "/?page=2"
@@ -210,7 +222,7 @@ def test_unexpected_error_is_a_500_page_without_traceback(app):
 def test_healthz_counts_articles(app, client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "articles": len(app.extensions["article_store"])}
+    assert response.get_json() == {"status": "ok", "articles": len(state(app).store)}
     assert response.headers["Cache-Control"] == "no-store"
 
 

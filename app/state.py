@@ -1,0 +1,41 @@
+"""Everything an app holds besides its settings, in one typed object.
+
+create_app builds it once, before the first request; it never changes afterwards, so
+every thread of a worker reads it without locks (the page cache and the header tails
+guard or tolerate their own filling). Settings stay in app.config; what is derived from
+them or from the files (the store, the inline style, the header set) lives here.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask import Flask, current_app
+
+if TYPE_CHECKING:
+    from .articles import ArticleStore
+    from .responses import PageCache
+    from .share import Link
+    from .static_files import StaticFiles
+
+KEY = "article_site"
+
+
+@dataclass
+class SiteState:
+    store: ArticleStore
+    pages: PageCache
+    static: StaticFiles
+    style: str  # the CSS every page inlines (static/css/site.css)
+    security_headers: dict[str, str]
+    follow_links: tuple[Link, ...]  # the footer's follow bar, on every page
+    clock: Callable[[], datetime]  # "now" for the news sitemap; tests set their own
+    # Cache-Control value -> the headers every response ends with (responses._tail).
+    response_tails: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+
+
+def state(app: Flask | None = None) -> SiteState:
+    """The state of `app`, or of the app handling the current request."""
+    return (app or current_app).extensions[KEY]
