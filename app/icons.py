@@ -25,7 +25,6 @@ from markupsafe import Markup, escape
 
 SVG_NS = "http://www.w3.org/2000/svg"
 BOX = 24  # every symbol's viewBox is 0 0 24 24, Tabler's grid
-STROKE = 2.0  # Tabler's stroke width, kept for every glyph and frame
 
 TABLER = "pytablericons"
 FONTAWESOME = "fontawesomefree"
