@@ -1,11 +1,11 @@
 """The site's SVG icon set, picked by name from installed icon packages.
 
 The set is exactly the 73 names of the seed page's sprite. Each name maps to an icon
-of a well-kept package (Tabler Icons through pytablericons; Font Awesome Free for
-Google+, which Tabler lacks), read from the package's own SVG files at start-up, so
-the repository holds no copied icon art. The `-circle` and `-square` variants are not
-separate art either: they are the base glyph drawn by code inside Tabler's circle or
-rounded square, at the same stroke weight.
+of a well-kept package (Tabler Icons through tablericons2; Font Awesome Free through
+fontawesome-free-pack for Google+, which Tabler lacks), read from the package's own SVG
+data at start-up, so the repository holds no copied icon art. The `-circle` and
+`-square` variants are not separate art either: they are the base glyph drawn by code
+inside Tabler's circle or rounded square, at the same stroke weight.
 
 Pages reference icons with <use href="#icon-ID"> and inline only the <symbol>s they
 use (`icon()` records them, `icon_sprite()` writes them), so no page carries icons it
@@ -19,16 +19,17 @@ from copy import deepcopy
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from zipfile import ZipFile
 
 from flask import g
 from markupsafe import Markup, escape
 
 SVG_NS = "http://www.w3.org/2000/svg"
 BOX = 24  # every symbol's viewBox is 0 0 24 24, Tabler's grid
-STROKE = 2.0  # Tabler's stroke width, kept for every glyph and frame
 
-TABLER = "pytablericons"
-FONTAWESOME = "fontawesomefree"
+# The icon packages, by their names on PyPI (and in pyproject.toml).
+TABLER = "tablericons2"  # Tabler's SVG files in one zip: tablericons/tablericons.zip
+FONTAWESOME = "fontawesome-free-pack"  # Font Awesome Free's SVGs, compiled into the module
 
 # Frames for the composed variants: Tabler's own outline shapes.
 FRAMES = {"circle": "circle", "square": "square-rounded"}
@@ -47,7 +48,7 @@ PAINT = ("fill", "stroke", "stroke-width", "stroke-linecap", "stroke-linejoin")
 class Source:
     """Where an icon comes from: a package, a style within it, and the icon's name."""
 
-    package: str
+    package: str  # TABLER or FONTAWESOME
     style: str  # Tabler: "outline" or "filled"; Font Awesome: "brands", "solid", ...
     icon: str
     frame: str | None = None  # "circle" or "square": the base glyph, composed in a frame
@@ -157,25 +158,55 @@ def icon_id(name: str) -> str:
     return "icon-" + name.lower().replace(" ", "-")
 
 
-def package_dir(package: str) -> Path:
-    """An installed package's directory, found without importing it.
-
-    pytablericons' __init__ imports pygame and Pillow to rasterise; we only need its
-    SVG files, so the package is located, never executed.
-    """
-    spec = importlib.util.find_spec(package)
+def module_dir(module: str) -> Path:
+    """An installed top-level package's directory, found without importing it."""
+    spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"icon package {package!r} is not installed (see pyproject.toml)")
+        raise RuntimeError(f"icon package for {module!r} is not installed (see pyproject.toml)")
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def source_file(source: Source) -> Path:
-    if source.package == TABLER:
-        return package_dir(TABLER) / "icons" / source.style / f"{source.icon}.svg"
-    if source.package == FONTAWESOME:
-        return (package_dir(FONTAWESOME) / "static" / "fontawesomefree" / "svgs"
-                / source.style / f"{source.icon}.svg")
-    raise ValueError(f"unknown icon package {source.package!r}")
+@cache
+def tabler_zip() -> ZipFile:
+    """tablericons2's zip of Tabler's SVG files (`outline/NAME.svg`, `filled/NAME.svg`).
+
+    Read straight from the package's directory: the `tablericons` module (Django and
+    Jinja template tags) is never imported. Opened once a process, as reading the zip's
+    index of some 6,000 files is the slow part; every icon is built at start-up.
+    """
+    return ZipFile(module_dir("tablericons") / "tablericons.zip")
+
+
+def _tabler_svg(name: str) -> bytes | None:
+    try:
+        return tabler_zip().read(f"{name}.svg")
+    except KeyError:
+        return None
+
+
+def _fontawesome_svg(name: str) -> str | None:
+    # The SVG strings are compiled into this module, which needs nothing else.
+    try:
+        import fontawesome_free_pack
+    except ImportError as error:
+        raise RuntimeError(f"icon package {FONTAWESOME!r} is not installed "
+                           "(see pyproject.toml)") from error
+    found = fontawesome_free_pack.get_icon(name)
+    return None if found is None else found.svg
+
+
+# Package -> its reader: "style/icon" -> the icon's SVG text, or None if it has none.
+READERS = {TABLER: _tabler_svg, FONTAWESOME: _fontawesome_svg}
+
+
+def source_svg(source: Source) -> ET.Element:
+    """The package's own SVG for `source` (its frame aside), as an element tree."""
+    if source.package not in READERS:
+        raise ValueError(f"unknown icon package {source.package!r}")
+    text = READERS[source.package](f"{source.style}/{source.icon}")
+    if text is None:
+        raise RuntimeError(f"{source.package} has no {source.style} icon {source.icon!r}")
+    return ET.fromstring(text)
 
 
 def _plain(element: ET.Element) -> ET.Element:
@@ -183,11 +214,6 @@ def _plain(element: ET.Element) -> ET.Element:
     copy = ET.Element(element.tag.rpartition("}")[2], dict(element.attrib))
     copy.extend(_plain(child) for child in element if isinstance(child.tag, str))
     return copy
-
-
-def _invisible(element: ET.Element) -> bool:
-    """Tabler's older files open with an unpainted 24x24 box that only pads the grid."""
-    return element.get("stroke") == "none" and element.get("fill") in (None, "none")
 
 
 def _number(value: float) -> str:
@@ -204,15 +230,11 @@ class Glyph:
 
 @cache
 def load_glyph(package: str, style: str, icon: str) -> Glyph:
-    """One icon file of an installed package, as a Glyph in the 24x24 box."""
-    path = source_file(Source(package, style, icon))
-    if not path.is_file():
-        raise RuntimeError(f"{package} has no {style} icon {icon!r} (looked for {path})")
-    root = ET.parse(path).getroot()
-    shapes = [_plain(child) for child in root
-              if isinstance(child.tag, str) and not _invisible(child)]
+    """One icon of an installed package, as a Glyph in the 24x24 box."""
+    root = source_svg(Source(package, style, icon))
+    shapes = [_plain(child) for child in root if isinstance(child.tag, str)]
     if not shapes:
-        raise RuntimeError(f"{path} has no shapes")
+        raise RuntimeError(f"{package}'s {style} icon {icon!r} has no shapes")
     if package == TABLER:
         paint = {key: root.get(key) for key in PAINT if root.get(key) is not None}
         return Glyph(paint, tuple(shapes))
@@ -259,10 +281,10 @@ def symbol(name: str) -> str:
 
 
 ATTRIBUTION = (
-    "Icons: Tabler Icons (https://tabler.io/icons), MIT License, Copyright (c) 2020 "
-    "Paweł Kuna, via pytablericons (Copyright (c) 2024 Niklas Henning); the Google+ icon: "
-    "Font Awesome Free 6 by @fontawesome (https://fontawesome.com), CC BY 4.0 "
-    "(https://fontawesome.com/license/free). Framed variants composed by The Small Dispatch."
+    "Icons: Tabler Icons (https://tabler.io/icons), MIT License, Copyright (c) 2020-2026 "
+    "Paweł Kuna, via tablericons2; the Google+ icon: Font Awesome Free by @fontawesome "
+    "(https://fontawesome.com), CC BY 4.0 (https://fontawesome.com/license/free), via "
+    "fontawesome-free-pack. Framed variants composed by The Small Dispatch."
 )
 
 

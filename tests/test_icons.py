@@ -69,22 +69,38 @@ def test_symbols_are_painted_in_current_color_only():
 
 
 def test_icons_are_the_packages_own_files():
-    tabler = icons.package_dir("pytablericons") / "icons" / "outline"
     for name, file in [("twitter", "brand-x"), ("linkedin", "brand-linkedin"),
                        ("Heart", "heart"), ("wiki", "brand-wikipedia")]:
-        expected = path_data(ET.parse(tabler / f"{file}.svg").getroot())
-        assert path_data(parse_symbol(name)) == expected
-    fontawesome = (icons.package_dir("fontawesomefree") / "static" / "fontawesomefree"
-                   / "svgs" / "brands" / "google-plus-g.svg")
-    assert path_data(parse_symbol("googleplus")) == path_data(ET.parse(fontawesome).getroot())
+        svg = icons.tabler_zip().read(f"outline/{file}.svg")
+        assert path_data(parse_symbol(name)) == path_data(ET.fromstring(svg))
+    import fontawesome_free_pack
+
+    svg = fontawesome_free_pack.get_icon("brands/google-plus-g").svg
+    assert path_data(parse_symbol("googleplus")) == path_data(ET.fromstring(svg))
 
 
-def test_icon_packages_are_read_not_imported():
-    # pytablericons' __init__ pulls in pygame and Pillow: a web worker needs neither.
+def test_every_tabler_icon_is_one_file_of_the_packages_zip():
+    tabler = {f"{s.style}/{s.icon}.svg" for s in icons.ICONS.values()
+              if s.package == icons.TABLER}
+    tabler |= {f"outline/{frame}.svg" for frame in icons.FRAMES.values()}
+    assert tabler <= set(icons.tabler_zip().namelist())
+    assert icons.tabler_zip().filename == str(
+        icons.module_dir("tablericons") / "tablericons.zip")
+
+
+def test_icon_packages_bring_no_heavy_imports():
+    # The Tabler zip is read from tablericons2's directory, its template-tag module
+    # never imported; and nothing of the old pytablericons (pygame) is needed.
     for name in icons.NAMES:
         icons.symbol(name)
-    assert "pytablericons" not in sys.modules
-    assert "pygame" not in sys.modules
+    assert "tablericons" not in sys.modules
+    assert "pygame" not in sys.modules and "pytablericons" not in sys.modules
+
+
+def test_only_the_googleplus_glyph_comes_from_font_awesome():
+    assert [n for n in icons.NAMES if icons.ICONS[n].package == icons.FONTAWESOME] == [
+        "googleplus"]
+    assert {s.package for s in icons.ICONS.values()} == {icons.TABLER, icons.FONTAWESOME}
 
 
 FRAMED = [name for name in icons.NAMES if icons.ICONS[name].frame]
@@ -101,9 +117,7 @@ def test_each_framed_variant_contains_its_base_glyph(name):
     base = icons.glyph(icons.BASES[base_name])
     variant = parse_symbol(name)
     base_paths = [d for shape in base.shapes for d in path_data(shape)]
-    frame_file = icons.FRAMES[frame]
-    frame_paths = path_data(ET.parse(icons.package_dir("pytablericons") / "icons" / "outline"
-                                     / f"{frame_file}.svg").getroot())
+    frame_paths = path_data(icons.source_svg(icons.tabler(icons.FRAMES[frame])))
     assert path_data(variant) == frame_paths + base_paths
     inner = variant.find("g")
     assert re.fullmatch(r"translate\([\d.]+ [\d.]+\) scale\(0?\.\d+\)", inner.get("transform"))
@@ -127,8 +141,9 @@ def test_served_sprite_is_one_cacheable_svg_with_every_symbol(client):
 
 def test_served_sprite_credits_the_packages(client):
     text = client.get("/icons.svg").get_data(as_text=True)
-    assert "Tabler Icons" in text and "MIT" in text
+    assert "Tabler Icons" in text and "MIT" in text and "tablericons2" in text
     assert "Font Awesome Free" in text and "CC BY 4.0" in text
+    assert "fontawesome-free-pack" in text
 
 
 @pytest.fixture
@@ -218,7 +233,7 @@ def test_a_missing_icon_file_stops_start_up_with_its_name(monkeypatch, fresh_sym
     from app import create_app
 
     monkeypatch.setitem(icons.ICONS, "Heart", icons.tabler("no-such-heart"))
-    with pytest.raises(RuntimeError, match="pytablericons has no outline icon 'no-such-heart'"):
+    with pytest.raises(RuntimeError, match="tablericons2 has no outline icon 'no-such-heart'"):
         create_app({"TESTING": True})
 
 
