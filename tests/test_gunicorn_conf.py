@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from scripts.servers import free_port
+from tools.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,8 +7,8 @@ import requests
 from bs4 import BeautifulSoup
 
 from deploy.render_nginx import render
-from scripts import servers
 from tests.conftest import SEED_SLUG
+from tools import servers
 
 pytestmark = [
     pytest.mark.skipif(servers.nginx_binary() is None,

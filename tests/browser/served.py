@@ -7,8 +7,8 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 
-from scripts.servers import ROOT
 from tests.conftest import PROFILES
+from tools.servers import ROOT
 
 SITE_URL = "https://news.example.org"
 # Three a page, so the content shipped (four articles) also exercises pagination.

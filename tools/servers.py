@@ -1,5 +1,5 @@
-"""Real servers on loopback, for the tests, the benchmarks and the scripts: gunicorn with
-the shipped gunicorn.conf.py, nginx in a private prefix, a throwaway TLS certificate.
+"""Real servers on loopback, for the tests, the benchmarks and the other tools: gunicorn
+with the shipped gunicorn.conf.py, nginx in a private prefix, a throwaway TLS certificate.
 
 One module so that every tool starts and stops servers the same careful way. Other
 people may be running servers on this machine: every port is a free one picked by the
