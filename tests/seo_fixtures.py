@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 import pytest
 
 from app import create_app
+from tests.support import SITE_URL
 
-SITE_URL = "https://news.example.org"
 TRICKY_TITLE = 'Ça « va » & <b>"x"</b></script>日本'
 TRICKY_SUMMARY = "Résumé « court » & </script><b>'y'</b> 東京"
 

@@ -11,7 +11,6 @@ from bs4 import BeautifulSoup
 from app import create_app
 from app.config import ConfigError
 from app.feeds import absolute_links
-from tests.conftest import CONTENT_DIR
 from tests.seo_fixtures import (
     SITE_URL,
     TRICKY_SUMMARY,
@@ -19,6 +18,7 @@ from tests.seo_fixtures import (
     make_app,
     tricky_app,  # noqa: F401 (the `app` fixture here)
 )
+from tests.support import CONTENT_DIR
 
 FEEDS = {"/feed.atom": ("atom10", "application/atom+xml"),
          "/feed.rss": ("rss20", "application/rss+xml")}

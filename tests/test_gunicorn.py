@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from tests.conftest import CONTENT_DIR, SEED_SLUG
+from tests.support import CONTENT_DIR, SEED_SLUG
 from tools import servers
 
 NEW_ARTICLE = """---

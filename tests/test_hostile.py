@@ -16,7 +16,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response
 
 from app import create_app
-from tests.conftest import CONTENT_DIR, SEED_SLUG
+from tests.support import CONTENT_DIR, SEED_SLUG
 
 ALLOWED = {200, 301, 302, 304, 400, 404, 405}
 SETTINGS = settings(max_examples=60, deadline=None,

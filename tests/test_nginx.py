@@ -7,7 +7,7 @@ import requests
 from bs4 import BeautifulSoup
 
 from deploy.render_nginx import render
-from tests.conftest import SEED_SLUG
+from tests.support import SEED_SLUG
 from tools import servers
 
 pytestmark = [

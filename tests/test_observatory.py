@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import SEED_SLUG
+from tests.support import SEED_SLUG
 from tools import servers
 
 NEEDS_HTTPS = {"redirection", "strict-transport-security"}

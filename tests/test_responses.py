@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 from app import create_app
 from app.responses import BROTLI_BEST_UP_TO, Rendered, choose_encodings
 from app.static_files import IMMUTABLE, hashed_name
-from tests.conftest import SEED_SLUG
+from tests.support import SEED_SLUG
 
 ARTICLE = f"/articles/{SEED_SLUG}"
 STATIC = Path(__file__).resolve().parents[1] / "static"

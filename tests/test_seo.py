@@ -16,7 +16,6 @@ from bs4 import BeautifulSoup
 from PIL import Image
 
 from app import create_app, favicon
-from tests.conftest import CONTENT_DIR, SEED_SLUG
 from tests.seo_fixtures import (
     SITE_URL,
     TRICKY_SUMMARY,
@@ -24,6 +23,7 @@ from tests.seo_fixtures import (
     make_app,
     tricky_app,  # noqa: F401 (the `app` fixture here)
 )
+from tests.support import CONTENT_DIR, SEED_SLUG
 
 ISO_WITH_OFFSET = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$")
 

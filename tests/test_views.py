@@ -3,14 +3,9 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
 
 from app import create_app
-from tests.conftest import PROFILES, SEED_FILE, SEED_SLUG, SITE_URL
-
-
-def html(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html5lib")
+from tests.support import PROFILES, SEED_FILE, SEED_SLUG, SITE_URL, html
 
 
 def text_of(element) -> str:

@@ -13,8 +13,8 @@ from bs4 import BeautifulSoup
 from playwright.sync_api import Page, expect
 
 from tests.browser.colour import contrast
-from tests.browser.served import ARTIFACTS, SITE_URL, fetch
-from tests.conftest import PROFILES
+from tests.browser.served import ARTIFACTS, fetch
+from tests.support import PROFILES, SITE_URL
 
 SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
 
