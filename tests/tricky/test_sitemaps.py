@@ -11,13 +11,8 @@ from lxml import etree
 from app import create_app
 from app.config import ConfigError
 from app.sitemaps import SITEMAP_LIMIT, news_language, part_bounds, part_count, recent_articles
-from tests.seo_fixtures import (
-    SITE_URL,
-    TRICKY_TITLE,
-    make_app,
-    tricky_app,  # noqa: F401 (the `app` fixture here)
-    utc,
-)
+from tests.support import SITE_URL
+from tests.tricky.content import TRICKY_TITLE, make_app, utc
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9",
       "news": "http://www.google.com/schemas/sitemap-news/0.9"}
