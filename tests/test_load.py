@@ -10,8 +10,11 @@ import pytest
 
 from tools import servers
 
-pytestmark = pytest.mark.skipif(shutil.which("wrk") is None,
-                                reason="wrk is not installed (.ci/run installs it)")
+pytestmark = [
+    pytest.mark.slow,  # about 10 s per run: python3 -m pytest -m "not slow" leaves them out
+    pytest.mark.skipif(shutil.which("wrk") is None,
+                       reason="wrk is not installed (.ci/run installs it)"),
+]
 
 
 CONNECTIONS = 16
