@@ -13,7 +13,7 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # starts workers that read content/ afresh and serve any new article.
 preload_app = False
 
-# --- Throughput: worker model, chosen by measurement (bench/compare.py) ----------------
+# --- Throughput: worker model, chosen by measurement (tools/bench/compare.py) ----------
 # On this 2-core machine, wrk -t1 -c16 against a Flask view returning the article's bytes
 # (the same as the site's article page once it is pre-rendered), median of 3 x 5 s on a
 # quiet machine (shared/guides/benchmarking.md):
@@ -25,7 +25,7 @@ preload_app = False
 #   gthread -w 2 --threads 4  3,400 / 3,000     gthread -w 4 --threads 2  3,200 / 1,700
 # gthread leads because it keeps connections alive, but that is also its flaw here: on a
 # HUP or a worker's recycling (max_requests), a request sent on an idle kept-alive
-# connection as the worker closes it is lost (bench/load.py, 30 s at saturation: gthread
+# connection as the worker closes it is lost (tools/bench/load.py, 30 s at saturation: gthread
 # 2x4 lost 118 requests to one HUP and 140 to max_requests; sync lost none, and none
 # through nginx). Sync workers answer and close, so a graceful reload loses nothing; in
 # production nginx in front keeps the client connections alive and buffers slow clients,

@@ -7,7 +7,8 @@ from app.articles import Article, ArticleStore, DuplicateSlug
 
 
 def make(slug, day, hour=0):
-    return Article(slug=slug, title=slug.title(), published=datetime(2024, 1, day, hour, tzinfo=UTC),
+    return Article(slug=slug, title=slug.title(),
+                   published=datetime(2024, 1, day, hour, tzinfo=UTC),
                    body_html="<p>x</p>", summary="x")
 
 

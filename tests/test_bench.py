@@ -1,7 +1,7 @@
 """The benchmark's reading of wrk's report: a misread unit would make every figure wrong."""
 import pytest
 
-from bench import wrk
+from tools.bench import wrk
 
 REPORT = """\
 Running 5s test @ http://127.0.0.1:8000/

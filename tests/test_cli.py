@@ -12,9 +12,8 @@ from click.testing import CliRunner
 from app import create_app
 from app.cli import articles
 from app.state import state
-from tests.conftest import CONTENT_DIR, SEED_FILE, SEED_SLUG
+from tests.support import CONTENT_DIR, ROOT, SEED_FILE, SEED_SLUG
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGE = """arrow-down-circle Reply Icon facebook twitter linkedin
 
 A Headline: With "Quotes"

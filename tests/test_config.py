@@ -5,7 +5,7 @@ import pytest
 
 from app import create_app
 from app.config import ConfigError
-from tests.conftest import CONTENT_DIR
+from tests.support import CONTENT_DIR
 
 
 def test_environment_overrides_defaults(monkeypatch):

@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from scripts import servers
-from tests.conftest import CONTENT_DIR, SEED_SLUG
+from tests.support import CONTENT_DIR, SEED_SLUG
+from tools import servers
 
 NEW_ARTICLE = """---
 title: "Added while running"

@@ -1,18 +1,14 @@
 """The shipped gunicorn settings as an operator meets them: where it listens, and that
 a HUP picks up new content (no preload_app, so each new worker reads the files again)."""
+import contextlib
 import json
-import os
 import runpy
 import signal
 import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
-from scripts.servers import free_port
-
-ROOT = Path(__file__).resolve().parents[1]
+from tools.servers import ROOT, gunicorn, wait_for
 
 
 def article(directory: Path, slug: str) -> None:
@@ -20,20 +16,20 @@ def article(directory: Path, slug: str) -> None:
         f"---\ntitle: {slug}\npublished: 2024-01-01T00:00:00Z\n---\nText.\n", encoding="utf-8")
 
 
-def articles_loaded(url: str, server: subprocess.Popen, want: int, timeout: float = 60) -> int:
-    deadline = time.monotonic() + timeout
-    seen = None
-    while time.monotonic() < deadline:
-        assert server.poll() is None, server.stderr.read()
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                seen = json.load(response)["articles"]
-            if seen == want:
-                return seen
-        except OSError:
-            pass
-        time.sleep(0.2)
-    return seen
+def articles_loaded(url: str, server: subprocess.Popen, want: int,
+                    timeout: float = 60) -> int | None:
+    """The article count /healthz reports once it is `want`, else the last one seen when
+    `timeout` runs out; fails with gunicorn's errors if the server exits."""
+    seen = []
+
+    def loaded() -> bool:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            seen.append(json.load(response)["articles"])
+        return seen[-1] == want
+
+    with contextlib.suppress(TimeoutError):
+        wait_for(loaded, f"{want} articles at {url}", timeout, process=server)
+    return seen[-1] if seen else None
 
 
 def test_defaults_listen_on_loopback_without_preload(monkeypatch):
@@ -47,18 +43,10 @@ def test_defaults_listen_on_loopback_without_preload(monkeypatch):
 
 def test_hup_reloads_content(tmp_path):
     article(tmp_path, "first")
-    port = free_port()
-    env = {**os.environ, "FLASK_CONTENT_DIR": str(tmp_path), "GUNICORN_WORKERS": "1",
-           "GUNICORN_BIND": f"127.0.0.1:{port}"}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-                               "wsgi:app"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        url = f"http://127.0.0.1:{port}/healthz"
+    env = {"FLASK_CONTENT_DIR": str(tmp_path), "GUNICORN_WORKERS": "1"}
+    with gunicorn(env=env, capture_errors=True) as (server, base):
+        url = f"{base}/healthz"
         assert articles_loaded(url, server, 1) == 1
         article(tmp_path, "second")
         server.send_signal(signal.SIGHUP)
         assert articles_loaded(url, server, 2) == 2
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -16,7 +16,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response
 
 from app import create_app
-from tests.conftest import CONTENT_DIR, SEED_SLUG
+from tests.support import CONTENT_DIR, SEED_SLUG
 
 ALLOWED = {200, 301, 302, 304, 400, 404, 405}
 SETTINGS = settings(max_examples=60, deadline=None,
@@ -104,7 +104,8 @@ def test_any_path(client, prefix, parts, encode):
 
 @SETTINGS
 @given(page=st.one_of(st.integers(min_value=-10**30, max_value=10**30).map(str),
-                      st.sampled_from(["", "1.0", "1e9", "0x10", "٣", "１", "NaN", "1 ", "99999999999999999999"]),
+                      st.sampled_from(["", "1.0", "1e9", "0x10", "٣", "１", "NaN", "1 ",
+                                       "99999999999999999999"]),
                       pieces),
        extra=st.dictionaries(st.sampled_from(["page", "q", "utm_source", "x" * 300, "é"]),
                              pieces, max_size=3))

@@ -6,11 +6,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 from flask import render_template_string
 
 from app import icons
-from tests.conftest import SEED_FILE, SEED_SLUG
+from tests.support import SEED_FILE, SEED_SLUG, html
 
 SVG = "{http://www.w3.org/2000/svg}"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "icons.md"
@@ -23,10 +22,6 @@ def parse_symbol(name: str) -> ET.Element:
 
 def path_data(element: ET.Element) -> list[str]:
     return [el.get("d") for el in element.iter() if el.tag.rpartition("}")[2] == "path"]
-
-
-def html(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html5lib")
 
 
 def test_the_set_is_the_seed_pages_sprite_in_order():
@@ -161,7 +156,7 @@ def test_icons_page_shows_every_name_twice_in_two_sizes(gallery):
     for panel in panels:
         items = panel.select("ul.icon-grid > li")
         assert [li.code.get_text() for li in items] == list(icons.NAMES)
-        for li, name in zip(items, icons.NAMES):
+        for li, name in zip(items, icons.NAMES, strict=True):
             svgs = li.find_all("svg")
             assert [s["class"] for s in svgs] == [["icon", "icon-24"], ["icon", "icon-48"]]
             assert all(s["aria-hidden"] == "true" for s in svgs)

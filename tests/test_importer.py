@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from app.content import parse_article, render_markdown
 from app.importer import ImportProblem, decode, escape_markdown, import_page, parse_page, slug_for
-from tests.conftest import CONTENT_DIR, SEED_FILE, SEED_SLUG
+from tests.support import CONTENT_DIR, SEED_FILE, SEED_SLUG
 
 ICONS = "arrow-down-circle Reply Icon facebook twitter linkedin pinterest share email"
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",

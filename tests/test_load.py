@@ -1,5 +1,5 @@
-"""A short run of bench/load.py, straight at gunicorn and through the nginx TLS front:
-the script works, and its zero-loss criteria hold for the shipped settings. Counts
+"""A short run of tools/bench/load.py, straight at gunicorn and through the nginx TLS
+front: the script works, and its zero-loss criteria hold for the shipped settings. Counts
 only; throughput is reported, never asserted."""
 import json
 import shutil
@@ -8,10 +8,13 @@ import sys
 
 import pytest
 
-from scripts import servers
+from tools import servers
 
-pytestmark = pytest.mark.skipif(shutil.which("wrk") is None,
-                                reason="wrk is not installed (.ci/run installs it)")
+pytestmark = [
+    pytest.mark.slow,  # about 10 s per run: python3 -m pytest -m "not slow" leaves them out
+    pytest.mark.skipif(shutil.which("wrk") is None,
+                       reason="wrk is not installed (.ci/run installs it)"),
+]
 
 
 CONNECTIONS = 16
@@ -26,8 +29,9 @@ def figures(request, tmp_path_factory):
         extra = ["--via-nginx"]
     out = tmp_path_factory.mktemp("load") / "figures.json"
     done = subprocess.run(
-        [sys.executable, "bench/load.py", "--duration", "3", "--connections", str(CONNECTIONS),
-         "--gunicorn-arg=--workers=2", "--json", str(out), *extra],
+        [sys.executable, "-m", "tools.bench.load", "--duration", "3",
+         "--connections", str(CONNECTIONS), "--gunicorn-arg=--workers=2", "--json", str(out),
+         *extra],
         cwd=servers.ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert out.exists(), done.stdout + done.stderr
     return json.loads(out.read_text())

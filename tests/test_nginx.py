@@ -7,8 +7,8 @@ import requests
 from bs4 import BeautifulSoup
 
 from deploy.render_nginx import render
-from scripts import servers
-from tests.conftest import SEED_SLUG
+from tests.support import SEED_SLUG
+from tools import servers
 
 pytestmark = [
     pytest.mark.skipif(servers.nginx_binary() is None,
@@ -70,7 +70,8 @@ def test_pages_are_cached_by_nginx(front):
 def test_compressed_and_conditional_pages_pass_through(front):
     first = get(front, "/", headers={"Accept-Encoding": "br"})
     assert first.headers.get("Content-Encoding") == "br"
-    again = get(front, "/", headers={"Accept-Encoding": "br", "If-None-Match": first.headers["ETag"]})
+    again = get(front, "/", headers={"Accept-Encoding": "br",
+                                     "If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
 
 
@@ -78,7 +79,8 @@ def test_static_files_are_served_by_nginx(front):
     response = get(front, "/static/js/share.js")
     assert response.status_code == 200
     assert response.content == (servers.ROOT / "static" / "js" / "share.js").read_bytes()
-    assert response.headers["Content-Type"].startswith(("application/javascript", "text/javascript"))
+    assert response.headers["Content-Type"].startswith(("application/javascript",
+                                                        "text/javascript"))
     # nginx's own headers, not the app's: the app sends no "max-age=3600" for static files.
     assert response.headers["Cache-Control"] == "max-age=3600"
     assert "X-Cache-Status" not in response.headers

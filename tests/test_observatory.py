@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from scripts import servers
-from tests.conftest import SEED_SLUG
+from tests.support import SEED_SLUG
+from tools import servers
 
 NEEDS_HTTPS = {"redirection", "strict-transport-security"}
 

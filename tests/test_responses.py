@@ -11,7 +11,7 @@ from werkzeug.datastructures import Headers
 from app import create_app, responses
 from app.responses import BROTLI_BEST_UP_TO, PreparedResponse, Rendered, choose_encoding
 from app.static_files import IMMUTABLE, hashed_name
-from tests.conftest import SEED_SLUG
+from tests.support import SEED_SLUG
 
 ARTICLE = f"/articles/{SEED_SLUG}"
 STATIC = Path(__file__).resolve().parents[1] / "static"

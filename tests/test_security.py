@@ -5,11 +5,10 @@ import hashlib
 from urllib.parse import urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
 
 from app import create_app
 from app.config import ConfigError
-from tests.conftest import SEED_SLUG
+from tests.support import SEED_SLUG, html
 
 REQUIRED = {
     "X-Content-Type-Options": "nosniff",
@@ -30,10 +29,6 @@ def csp_directives(response) -> dict[str, list[str]]:
 
 def sha256_source(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
-
-
-def html(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html5lib")
 
 
 def assert_hardened(response, https=True):

@@ -2,7 +2,7 @@
 import pytest
 
 from app.config import PROJECT_ROOT
-from tests.conftest import SEED_FILE
+from tests.support import SEED_FILE
 
 SHARED_SEED = PROJECT_ROOT.parent / "shared" / "seeds" / SEED_FILE.name
 

@@ -3,13 +3,10 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
-from scripts.servers import free_port
-
-ROOT = Path(__file__).resolve().parents[1]
+from tools.servers import ROOT, gunicorn, start_gunicorn, stop
 
 
 def bad_content(tmp_path: Path) -> Path:
@@ -31,34 +28,21 @@ def test_flask_app_import_stops_with_one_clear_message(tmp_path):
 
 
 def test_gunicorn_stops_instead_of_respawning(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "2", "wsgi:app"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
-        env=environment(bad_content(tmp_path)))
-    assert result.returncode != 0
-    assert "broken.md:1: missing required field 'published'" in result.stderr
-    assert "Worker failed to boot" in result.stderr
+    server, _ = start_gunicorn(env={"FLASK_CONTENT_DIR": str(bad_content(tmp_path))},
+                               args=("--workers", "2"), capture_errors=True)
+    try:
+        _, stderr = server.communicate(timeout=60)
+    finally:
+        stop(server)
+    assert server.returncode != 0
+    assert "broken.md:1: missing required field 'published'" in stderr
+    assert "Worker failed to boot" in stderr
 
 
 def test_gunicorn_serves_the_site():
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "wsgi:app"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                    health = json.load(r)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.2)
+    with gunicorn(args=("--workers", "1")) as (_, base):
+        with urllib.request.urlopen(f"{base}/healthz", timeout=5) as r:
+            health = json.load(r)
         assert health["status"] == "ok" and health["articles"] >= 4
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as front:
+        with urllib.request.urlopen(f"{base}/", timeout=5) as front:
             assert front.status == 200
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -3,15 +3,10 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
 
 from app import create_app
 from app.state import state
-from tests.conftest import PROFILES, SEED_FILE, SEED_SLUG, SITE_URL
-
-
-def html(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html5lib")
+from tests.support import PROFILES, SEED_FILE, SEED_SLUG, SITE_URL, html
 
 
 def text_of(element) -> str:
@@ -144,7 +139,7 @@ def test_next_article_link_is_hidden_when_next_is_itself(tmp_path):
 
 def test_next_route_redirects_and_wraps(app, client):
     slugs = [a.slug for a in state(app).store]
-    for current, following in zip(slugs, slugs[1:] + slugs[:1]):
+    for current, following in zip(slugs, slugs[1:] + slugs[:1], strict=True):
         response = client.get(f"/articles/{current}/next")
         assert response.status_code == 302
         assert response.headers["Location"] == f"/articles/{following}"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from scripts.servers import serve
 from tests.browser.served import fetch, settings
+from tools.servers import serve
 
 CHROMIUM = shutil.which("chromium")
 # Keep the browser off the network: it talks only to the loopback server.

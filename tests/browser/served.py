@@ -7,10 +7,8 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 
-from scripts.servers import ROOT
-from tests.conftest import PROFILES
+from tests.support import CONTENT_DIR, PROFILES, ROOT, SITE_URL
 
-SITE_URL = "https://news.example.org"
 # Three a page, so the content shipped (four articles) also exercises pagination.
 ARTICLES_PER_PAGE = 3
 ARTIFACTS = ROOT / "test-artifacts"
@@ -22,7 +20,7 @@ def settings() -> dict[str, str]:
     return {
         "FLASK_SITE_URL": SITE_URL,
         "FLASK_ARTICLES_PER_PAGE": str(ARTICLES_PER_PAGE),
-        "FLASK_CONTENT_DIR": str(ROOT / "content" / "articles"),
+        "FLASK_CONTENT_DIR": str(CONTENT_DIR),
         **{f"FLASK_SOCIAL_PROFILES__{network}": url for network, url in PROFILES.items()},
     }
 

@@ -13,8 +13,8 @@ from bs4 import BeautifulSoup
 from playwright.sync_api import Page, expect
 
 from tests.browser.colour import contrast
-from tests.browser.served import ARTIFACTS, SITE_URL, fetch
-from tests.conftest import PROFILES
+from tests.browser.served import ARTIFACTS, fetch
+from tests.support import PROFILES, SITE_URL
 
 SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
 
@@ -134,7 +134,7 @@ def test_without_javascript_the_page_reads_fully_and_script_buttons_stay_hidden(
     expected = [" ".join(p.get_text().split()) for p in sent.select(".article-body p")]
     paragraphs = page.locator(".article-body p")
     assert expected and paragraphs.count() == len(expected)
-    for paragraph, text in zip(paragraphs.all(), expected):
+    for paragraph, text in zip(paragraphs.all(), expected, strict=True):
         expect(paragraph).to_be_visible()
         assert " ".join(paragraph.inner_text().split()) == text
     expect(page.locator("h1")).to_be_visible()

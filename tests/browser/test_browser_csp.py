@@ -2,7 +2,7 @@
 applies (its hash is right), our script runs, and nothing is fetched from elsewhere."""
 import pytest
 
-from tests.conftest import SEED_SLUG
+from tests.support import SEED_SLUG
 
 # Runs before the page's own code, from the browser's devtools side, so the CSP does not
 # apply to it; it records every violation the page causes.

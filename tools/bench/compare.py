@@ -3,9 +3,9 @@ gunicorn serving a Flask app that returns constant bytes (same gunicorn settings
 with the site's headers, to show their cost), and this site's article page, front page
 and 304 path.
 
-    python3 -m bench.compare                 # 3 rounds x 5 s per target, about 2 minutes
-    python3 -m bench.compare --rounds 1 --seconds 3
-    python3 -m bench.compare --gunicorn-args "--workers 4 --worker-class sync"
+    python3 -m tools.bench.compare           # 3 rounds x 5 s per target, about 2 minutes
+    python3 -m tools.bench.compare --rounds 1 --seconds 3
+    python3 -m tools.bench.compare --gunicorn-args "--workers 4 --worker-class sync"
 
 Targets run in turn (A, B, C, A, B, C, ...) so that noise on this shared 2-core machine
 falls on all of them alike; the table shows medians, and ratios taken within each round.
@@ -26,8 +26,8 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from bench import proc, wrk
-from scripts import servers
+from tools import SEED_SLUG, servers
+from tools.bench import proc, wrk
 
 BROWSER_ENCODINGS = "Accept-Encoding: gzip, deflate, br"
 NGINX = "nginx static file"
@@ -55,8 +55,6 @@ http {{
     }}
 }}
 """
-
-SEED_SLUG = "le-drian-carter-other-ministers-to-discuss-isis-strategy"
 
 
 def article_slug(content_dir: str | None) -> str:
@@ -116,7 +114,7 @@ def main() -> None:
         servers.wait_until_up(nginx_url, nginx, 30)
 
         ceiling, ceiling_url = servers.start_gunicorn(
-            "bench.ceiling:app", args=extra,
+            "tools.bench.ceiling:app", args=extra,
             env={"CEILING_BODY": str(prefix / "html" / "article.html"),
                  "CEILING_HEADERS": str(prefix / "headers.json")})
         started.append(ceiling)
@@ -158,7 +156,7 @@ def report(results: dict[str, list[wrk.Result]]) -> None:
     the load moves between rounds, and a ratio of neighbours moves much less."""
     def paired(name: str, base: str) -> float:
         return statistics.median(r.requests_per_s / b.requests_per_s
-                                 for r, b in zip(results[name], results[base]))
+                                 for r, b in zip(results[name], results[base], strict=True))
 
     medians = {name: wrk.median(runs) for name, runs in results.items()}
     ceiling_cpu = medians[CEILING].cpu_us

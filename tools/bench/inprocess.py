@@ -1,9 +1,9 @@
 """Microseconds per request inside one process, no network: the site's pages beside a
 Flask view returning constant bytes, in CPU time, best of 5 rounds. Quieter than wrk on a
 shared machine, so it is the
-quick check while changing the hot path; wrk (bench.compare) is the real measure.
+quick check while changing the hot path; wrk (tools.bench.compare) is the real measure.
 
-    python3 -m bench.inprocess
+    python3 -m tools.bench.inprocess
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import time
 from flask import Flask
 
 from app import create_app
-from bench.compare import SEED_SLUG
+from tools import SEED_SLUG
 
 
 def timed(app, path: str, headers: dict, count: int) -> float:

@@ -1,13 +1,13 @@
 """What a running server costs, read from /proc: memory and CPU time of its processes.
 
-Benchmark figures, not server control (that is scripts/servers.py).
+Benchmark figures, not server control (that is tools/servers.py).
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from scripts.servers import worker_pids
+from tools.servers import worker_pids
 
 
 def rss_mib(pid: int) -> float:

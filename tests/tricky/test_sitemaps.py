@@ -12,13 +12,8 @@ from app import create_app
 from app.config import ConfigError
 from app.sitemaps import SITEMAP_LIMIT, news_language, part_bounds, part_count, recent_articles
 from app.state import state
-from tests.seo_fixtures import (
-    SITE_URL,
-    TRICKY_TITLE,
-    make_app,
-    tricky_app,  # noqa: F401 (the `app` fixture here)
-    utc,
-)
+from tests.support import SITE_URL
+from tests.tricky.content import TRICKY_TITLE, make_app, utc
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9",
       "news": "http://www.google.com/schemas/sitemap-news/0.9"}
@@ -158,7 +153,8 @@ def test_big_site_gets_an_index_of_parts_holding_every_url_once(tmp_path, limit,
     assert index.tag == f"{{{NS['s']}}}sitemapindex"
     entries = [(entry.findtext("s:loc", namespaces=NS), entry.findtext("s:lastmod", namespaces=NS))
                for entry in index.findall("s:sitemap", NS)]
-    assert [loc for loc, _ in entries] == [f"{SITE_URL}/sitemap-{n}.xml" for n in range(1, parts + 1)]
+    expected = [f"{SITE_URL}/sitemap-{n}.xml" for n in range(1, parts + 1)]
+    assert [loc for loc, _ in entries] == expected
 
     listed = []
     for number, (loc, lastmod) in enumerate(entries, start=1):

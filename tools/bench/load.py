@@ -7,9 +7,9 @@ at saturation on loopback, in three bounded runs of --duration seconds each.
 3. crash:   one worker gets SIGKILL mid-run: the requests lost are counted, and the
             seconds until throughput is back (90% of the median before the kill).
 
-    python3 bench/load.py                      # 3 x 30 s, settings from gunicorn.conf.py
-    python3 bench/load.py --duration 10 --gunicorn-arg=--workers=4
-    python3 bench/load.py --via-nginx         # the same through deploy/nginx.conf (TLS)
+    python3 -m tools.bench.load                # 3 x 30 s, settings from gunicorn.conf.py
+    python3 -m tools.bench.load --duration 10 --gunicorn-arg=--workers=4
+    python3 -m tools.bench.load --via-nginx    # the same through deploy/nginx.conf (TLS)
 
 Exit status 1 if a criterion fails. Loopback only; only the processes started here are
 signalled, by pid.
@@ -24,17 +24,12 @@ import shutil
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from scripts import servers
-
-SLUG = "le-drian-carter-other-ministers-to-discuss-isis-strategy"
+from tools import SEED_SLUG, servers
 
 # Counts responses per wall-clock second and per status class in each wrk thread,
 # then prints one JSON line with them and wrk's error counters.
@@ -93,7 +88,8 @@ def run_wrk(url: str, duration: int, connections: int, threads: int, script: Pat
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "5s",
          "-s", str(script), url, "--", str(time.time_ns())],
         capture_output=True, text=True, timeout=duration + 60, check=False)
-    line = next((l for l in done.stdout.splitlines() if l.startswith("WRKJSON ")), None)
+    line = next((text for text in done.stdout.splitlines() if text.startswith("WRKJSON ")),
+                None)
     if line is None:
         raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
     result = json.loads(line.removeprefix("WRKJSON "))
@@ -148,7 +144,7 @@ def main(argv=None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="load-"))
     content = work / "articles"
-    shutil.copytree(ROOT / "content" / "articles", content)
+    shutil.copytree(servers.ROOT / "content" / "articles", content)
     script = work / "count.lua"
     script.write_text(WRK_SCRIPT + (UNIQUE_QUERY if args.via_nginx else ""), encoding="utf-8")
     log = work / "gunicorn.log"
@@ -163,12 +159,12 @@ def main(argv=None) -> int:
             env.update(FLASK_PROXY_COUNT="1", FLASK_SITE_URL="https://localhost")
         master, base = stack.enter_context(
             servers.gunicorn(log, env=env, args=tuple(args.gunicorn_arg)))
-        url = f"{base}/articles/{SLUG}"
+        url = f"{base}/articles/{SEED_SLUG}"
         if args.via_nginx:
             cert, key = servers.make_certificate(work)
             _, _, https_port = stack.enter_context(
                 servers.nginx(work, base.removeprefix("http://"), cert, key))
-            url = f"https://127.0.0.1:{https_port}/articles/{SLUG}"
+            url = f"https://127.0.0.1:{https_port}/articles/{SEED_SLUG}"
         figures["workers"] = len(servers.worker_pids(master.pid))
 
         print(f"1/3 steady load, {args.duration} s ...", flush=True)

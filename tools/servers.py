@@ -1,5 +1,5 @@
-"""Real servers on loopback, for the tests, the benchmarks and the scripts: gunicorn with
-the shipped gunicorn.conf.py, nginx in a private prefix, a throwaway TLS certificate.
+"""Real servers on loopback, for the tests, the benchmarks and the other tools: gunicorn
+with the shipped gunicorn.conf.py, nginx in a private prefix, a throwaway TLS certificate.
 
 One module so that every tool starts and stops servers the same careful way. Other
 people may be running servers on this machine: every port is a free one picked by the
@@ -37,12 +37,15 @@ def wait_for(check: Callable[[], bool], what: str, timeout: float = 20.0,
              process: subprocess.Popen | None = None) -> None:
     """Poll `check` until it is true; fail early if `process` exits, late on `timeout`.
 
-    An OSError from `check` (connection refused, HTTP error) counts as "not yet".
+    An OSError from `check` (connection refused, HTTP error) counts as "not yet". If the
+    process exits and its stderr was captured (start_gunicorn(capture_errors=True)),
+    what it wrote there is part of the error.
     """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{what}: the process exited with {process.returncode}")
+            raise RuntimeError(f"{what}: the process exited with {process.returncode}"
+                               + captured_errors(process))
         try:
             if check():
                 return
@@ -50,6 +53,19 @@ def wait_for(check: Callable[[], bool], what: str, timeout: float = 20.0,
             pass
         time.sleep(0.05)
     raise TimeoutError(f"{what}: not ready after {timeout:.0f} s")
+
+
+def captured_errors(process: subprocess.Popen, timeout: float = 5.0) -> str:
+    """What an exited process wrote to its captured stderr, as ":\n..." ("" if none)."""
+    if process.stderr is None:
+        return ""
+    try:
+        _, errors = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:  # a child still holds the pipe open
+        return ""
+    if isinstance(errors, bytes):
+        errors = errors.decode("utf-8", "replace")
+    return f":\n{errors}" if errors else ""
 
 
 def http_status(url: str, timeout: float = 10.0) -> int:
@@ -80,7 +96,7 @@ def stop(process: subprocess.Popen, timeout: float = 15.0) -> None:
 
 def start_gunicorn(app: str = "wsgi:app", *, env: dict[str, str] | None = None,
                    args: tuple[str, ...] = (), log: Path | None = None,
-                   show_errors: bool = False,
+                   show_errors: bool = False, capture_errors: bool = False,
                    site_url_is_own_address: bool = False) -> tuple[subprocess.Popen, str]:
     """gunicorn -c gunicorn.conf.py serving `app` on loopback; returns (process, base URL).
 
@@ -88,9 +104,13 @@ def start_gunicorn(app: str = "wsgi:app", *, env: dict[str, str] | None = None,
     descriptor, so no other process can take the port between choosing it and serving
     on it. `env` adds to this process's environment; `args` go after the config file.
     Output (access log and errors) goes to the file `log`, or is dropped, except errors
-    with `show_errors`. With `site_url_is_own_address`, FLASK_SITE_URL is the address
-    served, so canonical links resolve (what Lighthouse wants).
+    with `show_errors`, or with `capture_errors` kept in a pipe, `process.stderr` (text),
+    for the caller to read: `process.communicate()` once gunicorn has exited, to check
+    what an operator would read. With `site_url_is_own_address`, FLASK_SITE_URL is the
+    address served, so canonical links resolve (what Lighthouse wants).
     """
+    if capture_errors and (log is not None or show_errors):
+        raise ValueError("capture_errors keeps stderr in a pipe: not with log or show_errors")
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -102,13 +122,16 @@ def start_gunicorn(app: str = "wsgi:app", *, env: dict[str, str] | None = None,
     command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
                "--bind", f"fd://{listener.fileno()}", *args, app]
     with contextlib.ExitStack() as files:
-        if log is None:
+        if log is not None:
+            stdout, stderr = files.enter_context(open(log, "ab")), subprocess.STDOUT
+        elif capture_errors:
+            stdout, stderr = subprocess.DEVNULL, subprocess.PIPE
+        else:
             stdout = subprocess.DEVNULL
             stderr = None if show_errors else subprocess.DEVNULL
-        else:
-            stdout, stderr = files.enter_context(open(log, "ab")), subprocess.STDOUT
         process = subprocess.Popen(command, cwd=ROOT, env=environment,
-                                   pass_fds=(listener.fileno(),), stdout=stdout, stderr=stderr)
+                                   pass_fds=(listener.fileno(),), stdout=stdout, stderr=stderr,
+                                   text=capture_errors)
     listener.close()  # gunicorn holds its own copy
     return process, base_url
 
@@ -116,17 +139,21 @@ def start_gunicorn(app: str = "wsgi:app", *, env: dict[str, str] | None = None,
 @contextlib.contextmanager
 def gunicorn(log: Path | None = None, *, env: dict[str, str] | None = None,
              args: tuple[str, ...] = (), show_errors: bool = False,
-             site_url_is_own_address: bool = False,
+             capture_errors: bool = False, site_url_is_own_address: bool = False,
              timeout: float = 30.0) -> Iterator[tuple[subprocess.Popen, str]]:
     """start_gunicorn() for the site, ready (/healthz answers); yields (process, base URL)
-    and stops it on exit."""
+    and stops it on exit. With `capture_errors`, a wait_for() on the process fails with
+    gunicorn's own error messages if it exits."""
     process, base_url = start_gunicorn(env=env, args=args, log=log, show_errors=show_errors,
+                                       capture_errors=capture_errors,
                                        site_url_is_own_address=site_url_is_own_address)
     try:
         wait_until_up(base_url + "/healthz", process, timeout)
         yield process, base_url
     finally:
         stop(process)
+        if process.stderr is not None:
+            process.stderr.close()
 
 
 @contextlib.contextmanager

@@ -1,8 +1,8 @@
 """How the site scales with the number of articles: start-up time, memory per worker and
 article-page latency for 1,000, 10,000 and 100,000 generated articles.
 
-    python3 -m bench.scale                        # all three sizes, a few minutes
-    python3 -m bench.scale --sizes 1000 10000 --seconds 3 --rounds 2
+    python3 -m tools.bench.scale                  # all three sizes, a few minutes
+    python3 -m tools.bench.scale --sizes 1000 10000 --seconds 3 --rounds 2
 
 Each size gets its own temporary content directory (removed afterwards) and its own
 gunicorn, started with gunicorn.conf.py on a free 127.0.0.1 port and stopped by PID.
@@ -20,8 +20,8 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench import proc, wrk
-from scripts import servers
+from tools import servers
+from tools.bench import proc, wrk
 
 WORDS = ("ministers", "harbour", "council", "budget", "railway", "election", "river", "summit",
          "treaty", "school", "hospital", "market", "weather", "festival", "court", "bridge",

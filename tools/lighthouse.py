@@ -3,9 +3,9 @@
 A script, not a test: Lighthouse's performance score moves with the machine's load,
 so it is a figure to read and record (the README keeps today's), not to assert.
 
-    python scripts/lighthouse.py            # the table
-    python scripts/lighthouse.py --runs 3   # each figure the median of three runs
-    python scripts/lighthouse.py --details  # plus every audit that scored below 1
+    python3 -m tools.lighthouse            # the table
+    python3 -m tools.lighthouse --runs 3   # each figure the median of three runs
+    python3 -m tools.lighthouse --details  # plus every audit that scored below 1
 
 The site runs under gunicorn on a free loopback port with SITE_URL set to that
 address, so canonical links resolve as they do in production. Lighthouse 12.2.3 (from
@@ -21,16 +21,14 @@ import signal
 import statistics
 import subprocess
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from scripts.servers import ROOT, serve
+from tools import SEED_SLUG
+from tools.servers import ROOT, serve
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-background-networking --disable-quic"
-ARTICLE = "/articles/le-drian-carter-other-ministers-to-discuss-isis-strategy"
+ARTICLE = f"/articles/{SEED_SLUG}"
 PROFILES = {  # so the "Follow us" bar is on the pages measured
     "FLASK_SOCIAL_PROFILES__facebook": "https://www.facebook.com/smalldispatch",
     "FLASK_SOCIAL_PROFILES__x": "https://x.com/smalldispatch",
@@ -69,7 +67,7 @@ def run_once(url: str, form_factor: str, chrome: str, timeout: float) -> dict:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)  # Lighthouse and the Chromium it started
         process.communicate()
-        raise SystemExit(f"lighthouse took more than {timeout:.0f} s on {url}")
+        raise SystemExit(f"lighthouse took more than {timeout:.0f} s on {url}") from None
     if process.returncode != 0 or not out:
         if "run Lighthouse again" in err:
             raise LighthouseRetry(err.strip().splitlines()[-1])

@@ -1,23 +1,21 @@
 """A small content directory whose text tries to break every output format.
 
-Shared by test_seo, test_feeds and test_sitemaps: the title and summary hold quotes, an
-ampersand, markup, a closing </script> and non-Latin text, so each format's escaping is
-checked against the same hostile strings.
+Shared by the modules in tests/tricky/ (test_seo, test_feeds and test_sitemaps): the
+title and summary hold quotes, an ampersand, markup, a closing </script> and non-Latin
+text, so each format's escaping is checked against the same hostile strings.
 
-A test module that imports `tricky_app` (the fixture named `app`) runs on this content:
-it overrides conftest.py's `app` (the shipped articles) there, and conftest's `client`
-follows it.
+tests/tricky/conftest.py makes its `app` fixture from this content, so every test in
+this folder that asks for `app` or `client` gets the tricky site; make_app() builds one
+with other settings or a fixed clock.
 """
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from app import create_app
 from app.state import state
+from tests.support import SITE_URL
 
-SITE_URL = "https://news.example.org"
 TRICKY_TITLE = 'Ça « va » & <b>"x"</b></script>日本'
 TRICKY_SUMMARY = "Résumé « court » & </script><b>'y'</b> 東京"
 
@@ -68,12 +66,6 @@ def make_app(directory, now: datetime | None = None, **settings):
     if now is not None:
         state(app).clock = lambda: now
     return app
-
-
-@pytest.fixture(name="app")
-def tricky_app(tmp_path):
-    """The app over the tricky content, with the real clock."""
-    return make_app(tmp_path)
 
 
 def utc(*parts) -> datetime:

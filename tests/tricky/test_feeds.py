@@ -12,14 +12,8 @@ from app import create_app
 from app.config import ConfigError
 from app.feeds import absolute_links
 from app.state import state
-from tests.conftest import CONTENT_DIR
-from tests.seo_fixtures import (
-    SITE_URL,
-    TRICKY_SUMMARY,
-    TRICKY_TITLE,
-    make_app,
-    tricky_app,  # noqa: F401 (the `app` fixture here)
-)
+from tests.support import CONTENT_DIR, SITE_URL
+from tests.tricky.content import TRICKY_SUMMARY, TRICKY_TITLE, make_app
 
 FEEDS = {"/feed.atom": ("atom10", "application/atom+xml"),
          "/feed.rss": ("rss20", "application/rss+xml")}

@@ -17,14 +17,8 @@ from PIL import Image
 
 from app import create_app, favicon
 from app.state import state
-from tests.conftest import CONTENT_DIR, SEED_SLUG
-from tests.seo_fixtures import (
-    SITE_URL,
-    TRICKY_SUMMARY,
-    TRICKY_TITLE,
-    make_app,
-    tricky_app,  # noqa: F401 (the `app` fixture here)
-)
+from tests.support import CONTENT_DIR, SEED_SLUG, SITE_URL
+from tests.tricky.content import TRICKY_SUMMARY, TRICKY_TITLE, make_app
 
 ISO_WITH_OFFSET = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$")
 

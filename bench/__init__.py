@@ -1,1 +1,0 @@
-"""Benchmarks: run them as scripts (`python3 -m bench.compare`, `python3 -m bench.scale`)."""

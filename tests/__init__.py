@@ -1,0 +1,1 @@
+"""The test suite: `python3 -m pytest` from the project root (see pyproject.toml)."""

@@ -1,0 +1,33 @@
+"""What the test modules share, imported by name (`from tests.support import SEED_SLUG`):
+the settings the tests run the site with, the shipped and the seed content, and small
+helpers. Fixtures stay in the conftest.py files; no module imports from a conftest.
+"""
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+
+from tools import SEED_SLUG
+from tools.servers import ROOT
+
+__all__ = ["CONTENT_DIR", "PROFILES", "ROOT", "SEED_FILE", "SEED_SLUG", "SITE_URL", "html"]
+
+SITE_URL = "https://news.example.org"
+PROFILES = {
+    "facebook": "https://www.facebook.com/smalldispatch",
+    "x": "https://x.com/smalldispatch",
+    "instagram": "https://www.instagram.com/smalldispatch",
+    "linkedin": "https://www.linkedin.com/company/smalldispatch",
+    "youtube": "https://www.youtube.com/@smalldispatch",
+    "pinterest": "https://www.pinterest.com/smalldispatch",
+    "snapchat": "https://www.snapchat.com/add/smalldispatch",
+}
+CONTENT_DIR = ROOT / "content" / "articles"
+# The raw seed page, committed byte for byte so the tests run on a clone on its own;
+# tests/test_seed_copy.py checks it against ../shared/seeds where that is present.
+# SEED_SLUG (from tools/) is the article it becomes.
+SEED_FILE = ROOT / "tests" / "data" / "000_cf1eca6b1e41b37d.txt"
+
+
+def html(response) -> BeautifulSoup:
+    """A test client's response parsed as a browser parses it (html5lib)."""
+    return BeautifulSoup(response.get_data(as_text=True), "html5lib")

@@ -1,0 +1,15 @@
+"""The project's tools, in one package, each run from the project root as a module:
+
+    python3 -m tools.lighthouse              # Lighthouse scores (tools/lighthouse.py)
+    python3 -m tools.bench.compare           # the site beside its ceilings (wrk)
+    python3 -m tools.bench.inprocess         # µs per request, in one process
+    python3 -m tools.bench.scale             # start-up, memory and latency by size
+    python3 -m tools.bench.load              # load, reload and crash under load
+    node tools/observatory.mjs HOST PORT     # MDN's HTTP Observatory grade
+
+tools/servers.py starts and stops every real server, for these tools and the tests.
+"""
+
+# The seed article (content/articles/), a real published page: the page the tools
+# measure and the tests read.
+SEED_SLUG = "le-drian-carter-other-ministers-to-discuss-isis-strategy"
