@@ -17,7 +17,7 @@ import click
 
 from .articles import Article, ArticleStore, clashes
 from .config import ConfigError, settings
-from .content import SLUG_PATTERN, ContentError, parse_article, read_articles
+from .content import SLUG_PATTERN, ContentError, articles_dir, parse_article, read_articles
 from .importer import ImportProblem, import_page
 
 
@@ -33,7 +33,7 @@ def configured_content_dir() -> Path:
 content_dir_option = click.option(
     "--content-dir", type=click.Path(file_okay=False, path_type=Path),
     default=configured_content_dir, show_default="the site's CONTENT_DIR",
-    help="The folder of article files.")
+    help="The content folder (its articles/ holds the article files).")
 
 
 @click.group("articles")
@@ -71,7 +71,7 @@ def check_articles(content_dir: Path) -> None:
         click.echo(f"{len(errors)} problem(s) in {files} file(s) in {content_dir}; the site "
                    "will not start until they are fixed.")
         raise click.exceptions.Exit(1)
-    click.echo(f"{len(found)} article(s) in {content_dir}: all good.")
+    click.echo(f"{len(found)} article(s) in {articles_dir(content_dir)}: all good.")
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -130,9 +130,10 @@ def import_article(source, slug: str | None, force: bool, content_dir: Path) -> 
     if not SLUG_PATTERN.fullmatch(slug):
         raise click.ClickException(f"--slug {slug!r} must be lower-case letters, digits "
                                    "and single hyphens")
-    if not content_dir.is_dir():
-        raise click.ClickException(f"the content directory {content_dir} does not exist")
-    target = content_dir / f"{slug}.md"
+    directory = articles_dir(content_dir)
+    if not directory.is_dir():
+        raise click.ClickException(f"the content directory {directory} does not exist")
+    target = directory / f"{slug}.md"
     try:
         article = parse_article(text, str(target), default_slug=slug)
     except ContentError as error:  # the importer made a file the site would refuse

@@ -28,7 +28,9 @@ DEFAULTS = {
     # from the request's Host header, so every response is the same for every client.
     "SITE_URL": "http://127.0.0.1:5000",
     "SITE_LANGUAGE": "en",
-    "CONTENT_DIR": str(PROJECT_ROOT / "content" / "articles"),
+    # The editors' folder: articles/ (one Markdown file each) and what the site reads
+    # beside them.
+    "CONTENT_DIR": str(PROJECT_ROOT / "content"),
     "ARTICLES_PER_PAGE": 10,
     # Profile URL per network (share.FOLLOW_NETWORKS); a network with no URL is not shown.
     "SOCIAL_PROFILES": {},

@@ -1,5 +1,8 @@
 """Turn the files in content/articles/ into Articles.
 
+The content folder (CONTENT_DIR, `content/` by default) holds the editors' files: the
+articles in `articles/`, one Markdown file each.
+
 Editors write one Markdown file per article with YAML front matter, as in Hugo or
 Jekyll. Every problem is reported with the file (and line, where known) so that an
 editor can fix it; the site refuses to start rather than serve half its content.
@@ -283,10 +286,17 @@ def parse_article(text: str, path: str, default_slug: str) -> Article:
     return article
 
 
-def read_articles(directory: Path) -> tuple[list[Article], list[ContentError]]:
-    """Every article in `directory`, and every problem found: nothing stops at the first."""
+def articles_dir(content_dir: Path) -> Path:
+    """Where the article files are: `articles/` in the content folder (CONTENT_DIR)."""
+    return Path(content_dir) / "articles"
+
+
+def read_articles(content_dir: Path) -> tuple[list[Article], list[ContentError]]:
+    """Every article in the content folder, and every problem found: nothing stops at
+    the first."""
     articles: list[Article] = []
     errors: list[ContentError] = []
+    directory = articles_dir(content_dir)
     if not directory.is_dir():
         return [], [ContentError(str(directory), "content directory does not exist")]
     for file in sorted(directory.glob("*.md")):
@@ -319,9 +329,9 @@ def _clash_error(earlier: Article, later: Article, shared: str) -> ContentError:
                                            f"same {shared}); keep one of the two files")
 
 
-def load_store(directory: Path) -> ArticleStore:
-    """The store for `directory`, or ContentErrors listing every problem in it."""
-    articles, errors = read_articles(Path(directory))
+def load_store(content_dir: Path) -> ArticleStore:
+    """The store for the content folder, or ContentErrors listing every problem in it."""
+    articles, errors = read_articles(Path(content_dir))
     if errors:
         raise ContentErrors(errors)
     return ArticleStore(articles)

@@ -9,7 +9,8 @@ from bs4 import BeautifulSoup
 from tools import SEED_SLUG
 from tools.servers import ROOT
 
-__all__ = ["CONTENT_DIR", "PROFILES", "ROOT", "SEED_FILE", "SEED_SLUG", "SITE_URL", "html"]
+__all__ = ["ARTICLES_DIR", "CONTENT_DIR", "PROFILES", "ROOT", "SEED_FILE", "SEED_SLUG", "SITE_URL",
+           "html"]
 
 SITE_URL = "https://news.example.org"
 PROFILES = {
@@ -21,7 +22,8 @@ PROFILES = {
     "pinterest": "https://www.pinterest.com/smalldispatch",
     "snapchat": "https://www.snapchat.com/add/smalldispatch",
 }
-CONTENT_DIR = ROOT / "content" / "articles"
+CONTENT_DIR = ROOT / "content"
+ARTICLES_DIR = CONTENT_DIR / "articles"
 # The raw seed page, committed byte for byte so the tests run on a clone on its own;
 # tests/test_seed_copy.py checks it against ../shared/seeds where that is present.
 # SEED_SLUG (from tools/) is the article it becomes.

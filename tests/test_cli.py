@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from app import create_app
 from app.cli import articles
 from app.state import state
-from tests.support import CONTENT_DIR, ROOT, SEED_FILE, SEED_SLUG
+from tests.support import ARTICLES_DIR, ROOT, SEED_FILE, SEED_SLUG
 
 PAGE = """arrow-down-circle Reply Icon facebook twitter linkedin
 
@@ -38,14 +38,16 @@ def snapshot(directory: Path) -> dict[str, bytes]:
 
 
 class Editor:
-    """`flask articles ...` on one content folder, run in this process."""
+    """`flask articles ...` on the content folder around `directory` (its articles/),
+    run in this process."""
 
     def __init__(self, directory: Path | None):
         self.directory = directory
 
     def invoke(self, args: list[str], input: str | None = None):
         assert args[0] == "articles"
-        args = args[1:] + ([] if self.directory is None else ["--content-dir", str(self.directory)])
+        folder = [] if self.directory is None else ["--content-dir", str(self.directory.parent)]
+        args = args[1:] + folder
         return CliRunner().invoke(articles, args, input=input)
 
 
@@ -152,7 +154,7 @@ def test_check_reports_every_problem_in_one_file(content):
 
 
 def test_check_on_a_missing_directory(tmp_path):
-    result = runner_for(tmp_path / "nowhere").invoke(args=["articles", "check"])
+    result = runner_for(tmp_path / "nowhere" / "articles").invoke(args=["articles", "check"])
     assert result.exit_code == 1
     assert "content directory does not exist" in result.output
 
@@ -164,7 +166,7 @@ def test_import_of_the_seed_makes_the_committed_file(content):
     assert result.exit_code == 0, result.output
     written = content / f"{SEED_SLUG}.md"
     assert result.output == f"{written}\n"
-    assert written.read_bytes() == (CONTENT_DIR / f"{SEED_SLUG}.md").read_bytes()
+    assert written.read_bytes() == (ARTICLES_DIR / f"{SEED_SLUG}.md").read_bytes()
     assert written.stat().st_mode & 0o777 == 0o644
     assert sorted(snapshot(content)) == sorted(["newer.md", "older.md", f"{SEED_SLUG}.md"])
 
@@ -176,7 +178,7 @@ def test_imported_file_loads_with_its_fields(content, tmp_path):
     assert result.output.strip() == str(content / "a-headline-with-quotes.md")
     check = runner.invoke(args=["articles", "check"])
     assert check.exit_code == 0, check.output
-    loaded = state(create_app({"CONTENT_DIR": str(content)})).store
+    loaded = state(create_app({"CONTENT_DIR": str(content.parent)})).store
     imported = loaded.get("a-headline-with-quotes")
     assert imported.title == 'A Headline: With "Quotes"'
     assert imported.dateline == "LYON"
@@ -293,10 +295,11 @@ def test_empty_standard_input(content):
 
 
 def test_import_into_a_missing_directory(tmp_path):
-    result = runner_for(tmp_path / "nowhere").invoke(args=["articles", "import",
-                                                          str(page_file(tmp_path, PAGE))])
+    missing = tmp_path / "nowhere" / "articles"
+    result = runner_for(missing).invoke(args=["articles", "import",
+                                              str(page_file(tmp_path, PAGE))])
     assert result.exit_code == 1
-    assert result.output == f"Error: the content directory {tmp_path / 'nowhere'} does not exist\n"
+    assert result.output == f"Error: the content directory {missing} does not exist\n"
     assert not (tmp_path / "nowhere").exists()
 
 
@@ -324,9 +327,10 @@ def test_a_failed_write_leaves_no_file_behind(content, tmp_path, monkeypatch):
 
 # start-up: only the editors' commands run on broken content
 
-def flask(args: list[str], content_dir: Path) -> subprocess.CompletedProcess:
-    """The `flask` command as an editor types it, on this checkout's code."""
-    env = {**os.environ, "FLASK_CONTENT_DIR": str(content_dir), "PYTHONPATH": str(ROOT)}
+def flask(args: list[str], articles: Path) -> subprocess.CompletedProcess:
+    """The `flask` command as an editor types it, on this checkout's code, with the content
+    folder around `articles`."""
+    env = {**os.environ, "FLASK_CONTENT_DIR": str(articles.parent), "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=60, check=False, env=env)
 

@@ -20,8 +20,10 @@ Second paragraph <script>alert(1)</script>.
 """
 
 
-def write(directory: Path, name: str, text: str | bytes) -> Path:
-    path = directory / name
+def write(content_dir: Path, name: str, text: str | bytes) -> Path:
+    """An article file `name` in the content folder's articles/."""
+    (content_dir / "articles").mkdir(exist_ok=True)
+    path = content_dir / "articles" / name
     if isinstance(text, bytes):
         path.write_bytes(text)
     else:
@@ -95,7 +97,7 @@ def test_bad_files_are_named_with_their_problem(tmp_path, text, expected):
     found = problems(tmp_path)
     assert len(found) == 1
     assert expected in found[0]
-    assert found[0].startswith(str(tmp_path / "a-story.md"))
+    assert found[0].startswith(str(tmp_path / "articles" / "a-story.md"))
 
 
 def test_yaml_error_points_at_the_line(tmp_path):
@@ -107,11 +109,12 @@ def test_yaml_error_points_at_the_line(tmp_path):
 
 def test_non_utf8_file(tmp_path):
     write(tmp_path, "a-story.md", b"---\ntitle: caf\xe9\n---\n")
-    assert problems(tmp_path) == [f"{tmp_path / 'a-story.md'}:2: is not UTF-8 text"]
+    assert problems(tmp_path) == [f"{tmp_path / 'articles' / 'a-story.md'}:2: is not UTF-8 text"]
 
 
 def test_unreadable_file(tmp_path):
-    (tmp_path / "a-story.md").mkdir()  # a directory with an article's name cannot be read
+    # A directory with an article's name cannot be read.
+    (tmp_path / "articles" / "a-story.md").mkdir(parents=True)
     (message,) = problems(tmp_path)
     assert "a-story.md: cannot be read" in message
 
@@ -128,7 +131,8 @@ def test_the_same_article_under_two_slugs_names_both_files(tmp_path):
     write(tmp_path, "first.md", GOOD)
     write(tmp_path, "second.md", GOOD)
     (message,) = problems(tmp_path)
-    assert message == (f"{tmp_path / 'second.md'}: the same article as {tmp_path / 'first.md'} "
+    articles = tmp_path / "articles"
+    assert message == (f"{articles / 'second.md'}: the same article as {articles / 'first.md'} "
                        "(the same headline and text); keep one of the two files")
 
 

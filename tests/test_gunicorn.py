@@ -23,11 +23,11 @@ Published after the workers started.
 def site(tmp_path_factory):
     """gunicorn on a copy of the content, so a test may add an article to it."""
     directory = tmp_path_factory.mktemp("gunicorn")
-    content = directory / "articles"
+    content = directory / "content"
     shutil.copytree(CONTENT_DIR, content)
     log = directory / "gunicorn.log"
     with servers.gunicorn(log, env={"FLASK_CONTENT_DIR": str(content)}) as (process, base):
-        yield {"process": process, "base": base, "content": content, "log": log}
+        yield {"process": process, "base": base, "articles": content / "articles", "log": log}
 
 
 def raw_status(base: str, request: bytes) -> int:
@@ -68,7 +68,7 @@ def test_requests_are_logged_to_stdout(site):
 def test_hup_serves_new_content(site):
     url = site["base"] + "/articles/added-while-running"
     assert servers.http_status(url) == 404
-    (site["content"] / "added-while-running.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    (site["articles"] / "added-while-running.md").write_text(NEW_ARTICLE, encoding="utf-8")
     site["process"].send_signal(signal.SIGHUP)
     servers.wait_for(lambda: servers.http_status(url) == 200, "the new article after HUP",
                      timeout=30)

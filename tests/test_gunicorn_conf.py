@@ -11,8 +11,9 @@ from pathlib import Path
 from tools.servers import ROOT, gunicorn, wait_for
 
 
-def article(directory: Path, slug: str) -> None:
-    (directory / f"{slug}.md").write_text(
+def article(content_dir: Path, slug: str) -> None:
+    (content_dir / "articles").mkdir(exist_ok=True)
+    (content_dir / "articles" / f"{slug}.md").write_text(
         f"---\ntitle: {slug}\npublished: 2024-01-01T00:00:00Z\n---\nText.\n", encoding="utf-8")
 
 

@@ -116,7 +116,8 @@ def test_page_makes_no_third_party_request(client, path):
 
 
 def test_raw_html_in_content_is_shown_not_run(tmp_path):
-    (tmp_path / "hostile.md").write_text(
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "hostile.md").write_text(
         "---\ntitle: Hostile\npublished: 2024-01-01T00:00:00Z\n---\n"
         "Before <script>alert(1)</script> after.\n\n"
         '<img src="x" onerror="alert(2)">\n\n'

@@ -10,7 +10,9 @@ from tools.servers import ROOT, gunicorn, start_gunicorn, stop
 
 
 def bad_content(tmp_path: Path) -> Path:
-    (tmp_path / "broken.md").write_text("---\ntitle: Broken\n---\nText.\n", encoding="utf-8")
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "broken.md").write_text("---\ntitle: Broken\n---\nText.\n",
+                                                     encoding="utf-8")
     return tmp_path
 
 

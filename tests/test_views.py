@@ -131,8 +131,9 @@ def test_next_article_link_follows_the_store(app, client):
 
 
 def test_next_article_link_is_hidden_when_next_is_itself(tmp_path):
-    (tmp_path / "only.md").write_text("---\ntitle: Only\npublished: 2024-01-01T00:00:00Z\n---\n"
-                                      "Text.\n", encoding="utf-8")
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "only.md").write_text(
+        "---\ntitle: Only\npublished: 2024-01-01T00:00:00Z\n---\nText.\n", encoding="utf-8")
     page = html(create_app({"CONTENT_DIR": str(tmp_path)}).test_client().get("/articles/only"))
     assert page.select_one('a[rel="next"]') is None
 

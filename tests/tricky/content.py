@@ -54,8 +54,10 @@ Old news.
 
 
 def write_content(directory) -> None:
+    """The tricky files as the content folder `directory` (in its articles/)."""
+    (directory / "articles").mkdir(exist_ok=True)
     for name, text in FILES.items():
-        (directory / name).write_text(text, encoding="utf-8")
+        (directory / "articles" / name).write_text(text, encoding="utf-8")
 
 
 def make_app(directory, now: datetime | None = None, **settings):

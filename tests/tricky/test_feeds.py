@@ -101,6 +101,7 @@ def test_feed_updated_is_the_newest_change(app, client):
 
 
 def test_empty_site_still_has_valid_feeds(tmp_path):
+    (tmp_path / "articles").mkdir()  # and nothing in it
     client = create_app({"TESTING": True, "SITE_URL": SITE_URL,
                          "CONTENT_DIR": str(tmp_path)}).test_client()
     for path, (version, _) in FEEDS.items():

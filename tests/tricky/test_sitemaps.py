@@ -98,6 +98,7 @@ def test_news_sitemap_etag_is_stable_while_its_articles_are(tmp_path):
 
 
 def test_news_sitemap_of_an_empty_site_is_valid(tmp_path):
+    (tmp_path / "articles").mkdir()  # and nothing in it
     client = create_app({"TESTING": True, "SITE_URL": SITE_URL,
                          "CONTENT_DIR": str(tmp_path)}).test_client()
     root = xml(client.get("/news-sitemap.xml"))

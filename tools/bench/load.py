@@ -143,8 +143,8 @@ def main(argv=None) -> int:
         parser.error("wrk is not installed (apt-get install wrk)")
 
     work = Path(tempfile.mkdtemp(prefix="load-"))
-    content = work / "articles"
-    shutil.copytree(servers.ROOT / "content" / "articles", content)
+    content = work / "content"
+    shutil.copytree(servers.ROOT / "content", content)
     script = work / "count.lua"
     script.write_text(WRK_SCRIPT + (UNIQUE_QUERY if args.via_nginx else ""), encoding="utf-8")
     log = work / "gunicorn.log"
@@ -178,7 +178,7 @@ def main(argv=None) -> int:
         hup_at = {}
 
         def reload():
-            (content / "published-during-the-load-test.md").write_text(NEW_ARTICLE,
+            (content / "articles" / "published-during-the-load-test.md").write_text(NEW_ARTICLE,
                                                                        encoding="utf-8")
             hup_at["t"] = time.time()
             master.send_signal(signal.SIGHUP)

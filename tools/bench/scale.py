@@ -51,7 +51,8 @@ def generate(directory: Path, count: int) -> list[str]:
 
 def start(count: int, directory: Path, startup_cap: float) -> dict:
     """One gunicorn on `count` generated articles: its start-up time and memory."""
-    slugs = generate(directory, count)
+    (directory / "articles").mkdir()
+    slugs = generate(directory / "articles", count)
     began = time.monotonic()
     server, base = servers.start_gunicorn(env={"FLASK_CONTENT_DIR": str(directory)})
     row = {"articles": count, "server": server, "startup_s": None}
