@@ -31,6 +31,9 @@ DEFAULTS = {
     # The editors' folder: articles/ (one Markdown file each) and what the site reads
     # beside them.
     "CONTENT_DIR": str(PROJECT_ROOT / "content"),
+    # What the site derives from the content once and keeps on disk for every worker and
+    # the next start (one subfolder per kind); safe to delete, never edited by hand.
+    "CACHE_DIR": str(PROJECT_ROOT / "instance" / "cache"),
     "ARTICLES_PER_PAGE": 10,
     # Profile URL per network (share.FOLLOW_NETWORKS); a network with no URL is not shown.
     "SOCIAL_PROFILES": {},
