@@ -6,8 +6,17 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as site_config
-from . import errors, icon_views, icons, machine, reader, rendering, security, static_files
-from .content import load_store
+from . import (
+    errors,
+    icon_views,
+    icons,
+    listings,
+    machine,
+    reader,
+    rendering,
+    security,
+    static_files,
+)
 from .responses import PageCache
 from .share import follow_links
 from .sitemaps import utc_now
@@ -17,7 +26,8 @@ ROOT = site_config.PROJECT_ROOT
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app: settings, then the article store (all or nothing), then routes.
+    """Build the app: settings, then the article store and its listings (all or
+    nothing), then routes.
 
     A bad setting raises ConfigError and a content problem ContentErrors, here, before
     any request is served. The editors' commands (app/cli.py) do not build an app: they
@@ -32,10 +42,13 @@ def create_app(config: dict | None = None) -> Flask:
                 static_folder=str(ROOT / "static"))
     site_config.load(app.config, config)
 
+    store, found = listings.load(Path(app.config["CONTENT_DIR"]),
+                                 site_config.time_zone(app.config))
     static = static_files.StaticFiles(Path(app.static_folder))
     style = static.text("css/site.css")
     app.extensions[KEY] = SiteState(
-        store=load_store(Path(app.config["CONTENT_DIR"])),
+        store=store,
+        listings=found,
         pages=PageCache(),
         static=static,
         style=style,

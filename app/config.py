@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Config
 
@@ -28,6 +29,9 @@ DEFAULTS = {
     # from the request's Host header, so every response is the same for every client.
     "SITE_URL": "http://127.0.0.1:5000",
     "SITE_LANGUAGE": "en",
+    # The IANA time zone the archive's years and months are counted in (an article
+    # published at 23:30 UTC on 31 December is in next year's archive in Paris).
+    "SITE_TIMEZONE": "UTC",
     # The editors' folder: articles/ (one Markdown file each) and what the site reads
     # beside them.
     "CONTENT_DIR": str(PROJECT_ROOT / "content"),
@@ -89,12 +93,23 @@ def check(config) -> None:
         if url and urlsplit(str(url)).scheme != "https":
             raise ConfigError(f"SOCIAL_PROFILES[{network!r}] must be an https URL, got {url!r}")
 
+    time_zone(config)
     _whole_number(config, "ARTICLES_PER_PAGE", 1, None, "a positive whole number")
     _whole_number(config, "FEED_ARTICLES", 1, None, "a positive whole number")
     _whole_number(config, "HTML_MAX_AGE", 0, None, "a whole number of seconds")
     _whole_number(config, "SITEMAP_URLS_PER_FILE", 1, SITEMAP_LIMIT,
                   f"a whole number from 1 to {SITEMAP_LIMIT} (the sitemaps protocol's limit)")
     _whole_number(config, "PROXY_COUNT", 0, 5, "a whole number from 0 to 5")
+
+
+def time_zone(config) -> ZoneInfo:
+    """SITE_TIMEZONE as a zone, or ConfigError naming the setting."""
+    name = config["SITE_TIMEZONE"]
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ConfigError(f"SITE_TIMEZONE must be an IANA time zone such as 'UTC' or "
+                          f"'Europe/Paris', got {name!r}") from None
 
 
 def _whole_number(config, name: str, low: int, high: int | None, requirement: str) -> None:

@@ -1,7 +1,8 @@
-"""Turn the files in content/articles/ into Articles.
+"""Turn the files in content/articles/ into Articles, and content/authors/ into Authors.
 
 The content folder (CONTENT_DIR, `content/` by default) holds the editors' files: the
-articles in `articles/`, one Markdown file each.
+articles in `articles/`, one Markdown file each, and the authors' biographies in
+`authors/<slug>.md` (optional; front matter `name`, the body is the biography).
 
 Editors write one Markdown file per article with YAML front matter, as in Hugo or
 Jekyll. Every problem is reported with the file (and line, where known) so that an
@@ -10,6 +11,7 @@ editor can fix it; the site refuses to start rather than serve half its content.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,13 +22,14 @@ from frontmatter.default_handlers import YAMLHandler
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .articles import Article, ArticleStore, clashes
+from .articles import Article, ArticleStore, Author, clashes
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 KNOWN_FIELDS = {
     "title", "slug", "published", "updated", "authors", "dateline", "section", "tags",
     "summary", "image", "image_credit", "source_url",
 }
+AUTHOR_FIELDS = {"name"}
 
 # CommonMark with raw HTML turned off: an editor's "<script>" is shown, never run.
 _markdown = MarkdownIt("commonmark", {"html": False})
@@ -221,6 +224,12 @@ def _updated(meta: dict, published: datetime | None, path: str, text: str) -> da
     return updated
 
 
+def _unknown_fields(meta: dict, known: set[str], path: str, text: str) -> list[ContentError]:
+    return [ContentError(path, f"unknown field {name!r} (known: {', '.join(sorted(known))})",
+                         _field_line(text, name))
+            for name in sorted(set(map(str, meta)) - known)]
+
+
 def check_article(text: str, path: str,
                   default_slug: str) -> tuple[Article | None, list[ContentError]]:
     """One file's text -> (its Article, []) or (None, every problem found in it).
@@ -241,10 +250,7 @@ def check_article(text: str, path: str,
             errors.append(error)
             return default
 
-    for name in sorted(set(map(str, meta)) - KNOWN_FIELDS):
-        errors.append(ContentError(path, f"unknown field {name!r} (known: "
-                                         f"{', '.join(sorted(KNOWN_FIELDS))})",
-                                   _field_line(text, name)))
+    errors.extend(_unknown_fields(meta, KNOWN_FIELDS, path, text))
     slug = field(_slug, meta, path, text, default_slug)
     title = field(_text, meta, "title", path, text, True)
     published = field(_published, meta, path, text)
@@ -291,6 +297,18 @@ def articles_dir(content_dir: Path) -> Path:
     return Path(content_dir) / "articles"
 
 
+def _texts(directory: Path, errors: list[ContentError]) -> Iterator[tuple[Path, str]]:
+    """Each Markdown file in `directory` with its text, in name order; a file that cannot
+    be read as UTF-8 text is an error in `errors` instead."""
+    for file in sorted(directory.glob("*.md")):
+        try:
+            yield file, utf8_text(file.read_bytes())
+        except OSError as error:
+            errors.append(ContentError(str(file), f"cannot be read: {error.strerror}"))
+        except NotUTF8 as error:
+            errors.append(ContentError(str(file), "is not UTF-8 text", error.line))
+
+
 def read_articles(content_dir: Path) -> tuple[list[Article], list[ContentError]]:
     """Every article in the content folder, and every problem found: nothing stops at
     the first."""
@@ -299,17 +317,8 @@ def read_articles(content_dir: Path) -> tuple[list[Article], list[ContentError]]
     directory = articles_dir(content_dir)
     if not directory.is_dir():
         return [], [ContentError(str(directory), "content directory does not exist")]
-    for file in sorted(directory.glob("*.md")):
-        path = str(file)
-        try:
-            text = utf8_text(file.read_bytes())
-        except OSError as error:
-            errors.append(ContentError(path, f"cannot be read: {error.strerror}"))
-            continue
-        except NotUTF8 as error:
-            errors.append(ContentError(path, "is not UTF-8 text", error.line))
-            continue
-        article, problems = check_article(text, path, default_slug=file.stem)
+    for file, text in _texts(directory, errors):
+        article, problems = check_article(text, str(file), default_slug=file.stem)
         errors.extend(problems)
         if article is not None:
             articles.append(article)
@@ -319,10 +328,60 @@ def read_articles(content_dir: Path) -> tuple[list[Article], list[ContentError]]
     return [article for article in articles if id(article) not in repeats], errors
 
 
+def check_author(text: str, path: str, slug: str) -> tuple[Author | None, list[ContentError]]:
+    """An author file's text -> (its Author, []) or (None, every problem found in it).
+
+    The file's name is the author's address; listings.py checks that the name makes it.
+    """
+    try:
+        meta, body = _front_matter(text, path)
+    except ContentError as error:
+        return None, [error]
+    errors = _unknown_fields(meta, AUTHOR_FIELDS, path, text)
+    try:
+        name = _text(meta, "name", path, text, required=True)
+    except ContentError as error:
+        errors.append(error)
+    if errors:
+        return None, errors
+    bio_html, _ = render_markdown(body)
+    return Author(slug=slug, name=name, bio_html=bio_html, source_path=path), []
+
+
+def authors_dir(content_dir: Path) -> Path:
+    """Where the authors' files are: `authors/` in the content folder (optional)."""
+    return Path(content_dir) / "authors"
+
+
+def read_authors(content_dir: Path) -> tuple[list[Author], list[ContentError]]:
+    """Every author file in the content folder (none if it has no authors/), and every
+    problem found."""
+    authors: list[Author] = []
+    errors: list[ContentError] = []
+    directory = authors_dir(content_dir)
+    if not directory.is_dir():
+        return [], []
+    for file, text in _texts(directory, errors):
+        author, problems = check_author(text, str(file), slug=file.stem)
+        errors.extend(problems)
+        if author is not None:
+            authors.append(author)
+    return authors, errors
+
+
+def field_line_in(path: str, name: str) -> int | None:
+    """The line of the field `name` in the file at `path` (for errors found after
+    loading, such as clashes between files); None if it cannot be read."""
+    try:
+        return _field_line(Path(path).read_text(encoding="utf-8-sig"), name)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def _clash_error(earlier: Article, later: Article, shared: str) -> ContentError:
     """`later` repeats `earlier`: one URL for two articles, or one article at two URLs."""
     if shared == "slug":
-        line = _field_line(Path(later.source_path).read_text(encoding="utf-8-sig"), "slug")
+        line = field_line_in(later.source_path, "slug")
         return ContentError(later.source_path, f"duplicate slug {later.slug!r}, also used by "
                                                f"{earlier.source_path}", line)
     return ContentError(later.source_path, f"the same article as {earlier.source_path} (the "

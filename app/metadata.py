@@ -1,26 +1,36 @@
 """What a page says about itself to crawlers and social networks.
 
 Open Graph and Twitter tags decide how a shared link looks; the JSON-LD NewsArticle is
-what search engines read for article results. They are built here as plain data from an
-Article and the site's settings, so the template only prints them (escaped by Jinja:
-attributes with autoescape, the JSON-LD with |tojson) and tests can check them directly.
+what search engines read for article results, a CollectionPage describes a listing (a
+section, tag, author or the archive), and a BreadcrumbList the page's breadcrumb. They
+are built here as plain data from an Article (or a Listing) and the site's settings, so
+the template only prints them (escaped by Jinja: attributes with autoescape, the JSON-LD
+with |tojson) and tests can check them directly.
 Every URL is absolute and built from SITE_URL, never from the request.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from .articles import Article
+from .articles import Article, ArticleURL
+
+if TYPE_CHECKING:
+    from .listings import Listing
+
+SCHEMA = "https://schema.org"
 
 
 @dataclass(frozen=True)
 class PageMetadata:
-    """The head tags of one page: (property, content) pairs in the order they print."""
+    """The head tags of one page: (property, content) pairs in the order they print, and
+    the JSON-LD objects, each printed as its own <script type="application/ld+json">."""
 
     open_graph: tuple[tuple[str, str], ...] = ()
     twitter: tuple[tuple[str, str], ...] = ()
-    json_ld: dict | None = field(default=None)
+    json_ld: tuple[dict, ...] = ()
 
 
 def absolute(url: str, base: str) -> str:
@@ -63,7 +73,7 @@ def news_article(article: Article, url: str, config, logo_url: str | None = None
     are left out when unknown rather than guessed.
     """
     data = {
-        "@context": "https://schema.org",
+        "@context": SCHEMA,
         "@type": "NewsArticle",
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "url": url,
@@ -86,8 +96,60 @@ def news_article(article: Article, url: str, config, logo_url: str | None = None
     return data
 
 
-def for_article(article: Article, url: str, config, logo_url: str | None = None) -> PageMetadata:
-    """Open Graph (og:* and article:*), a Twitter card and JSON-LD for an article page."""
+def breadcrumb_list(trail: Sequence[tuple[str, str]], config) -> dict:
+    """A schema.org BreadcrumbList of (name, path) steps, from the front page down."""
+    return {
+        "@context": SCHEMA,
+        "@type": "BreadcrumbList",
+        "itemListElement": [{"@type": "ListItem", "position": position, "name": name,
+                             "item": absolute(path, config["SITE_URL"] + "/")}
+                            for position, (name, path) in enumerate(trail, start=1)],
+    }
+
+
+def collection_page(listing: Listing, url: str, title: str, config,
+                    articles: Sequence[Article], first_position: int,
+                    article_url: ArticleURL) -> dict:
+    """A schema.org CollectionPage for one page of a listing: what it is about, and the
+    articles on it as an ItemList (positions counted from the listing's first page)."""
+    data = {
+        "@context": SCHEMA,
+        "@type": "CollectionPage",
+        "@id": url,
+        "url": url,
+        "name": title,
+        "description": listing.description,
+        "inLanguage": config["SITE_LANGUAGE"],
+        "isPartOf": {"@type": "WebSite", "name": config["SITE_NAME"],
+                     "url": config["SITE_URL"] + "/"},
+    }
+    if listing.group == "authors":
+        data["about"] = {"@type": "Person", "name": listing.name}
+    elif listing.group in ("sections", "tags"):
+        data["about"] = {"@type": "Thing", "name": listing.name}
+    if articles:
+        data["mainEntity"] = {"@type": "ItemList", "itemListElement": [
+            {"@type": "ListItem", "position": position, "url": article_url(article),
+             "name": article.title}
+            for position, article in enumerate(articles, start=first_position)]}
+    return data
+
+
+def for_listing(listing: Listing, url: str, title: str, trail: Sequence[tuple[str, str]],
+                config, articles: Sequence[Article], first_position: int,
+                article_url: ArticleURL) -> PageMetadata:
+    """Open Graph, a Twitter card, a CollectionPage and a BreadcrumbList for a page of a
+    listing."""
+    site_page = for_site_page(url, title, config, listing.description)
+    return PageMetadata(open_graph=site_page.open_graph, twitter=site_page.twitter, json_ld=(
+        collection_page(listing, url, title, config, articles, first_position, article_url),
+        breadcrumb_list(trail, config)))
+
+
+def for_article(article: Article, url: str, config, logo_url: str | None = None,
+                trail: Sequence[tuple[str, str]] = ()) -> PageMetadata:
+    """Open Graph (og:* and article:*), a Twitter card and JSON-LD (the NewsArticle, and
+    a BreadcrumbList when given a `trail`) for an article page."""
     image = image_url(article, url)
     og = [
         ("og:type", "article"),
@@ -112,15 +174,19 @@ def for_article(article: Article, url: str, config, logo_url: str | None = None)
     if image:
         twitter.append(("twitter:image", image))
     twitter += twitter_site(config)
-    return PageMetadata(open_graph=tuple(og), twitter=tuple(twitter),
-                        json_ld=news_article(article, url, config, logo_url))
+    json_ld = [news_article(article, url, config, logo_url)]
+    if trail:
+        json_ld.append(breadcrumb_list(trail, config))
+    return PageMetadata(open_graph=tuple(og), twitter=tuple(twitter), json_ld=tuple(json_ld))
 
 
-def for_site_page(url: str, title: str, config) -> PageMetadata:
-    """Open Graph and a Twitter card for a page of the site that is not an article."""
+def for_site_page(url: str, title: str, config, description: str | None = None) -> PageMetadata:
+    """Open Graph and a Twitter card for a page of the site that is not an article
+    (`description`: the site's, unless the page has its own)."""
+    description = description or config["SITE_DESCRIPTION"]
     og = (("og:type", "website"), ("og:title", title),
-          ("og:description", config["SITE_DESCRIPTION"]), ("og:url", url),
+          ("og:description", description), ("og:url", url),
           ("og:site_name", config["SITE_NAME"]))
     twitter = [("twitter:card", "summary"), ("twitter:title", title),
-               ("twitter:description", config["SITE_DESCRIPTION"]), *twitter_site(config)]
+               ("twitter:description", description), *twitter_site(config)]
     return PageMetadata(open_graph=og, twitter=tuple(twitter))

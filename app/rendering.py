@@ -1,5 +1,6 @@
 """What every blueprint's views share: absolute URLs, rendering a template once into a
-cached response, and what every page's header and footer show.
+cached response, the page number of a paginated list, the addresses of listings, and
+what every page's header and footer show.
 
 Views never set headers themselves: they render (once per process) and hand the bytes
 to responses.respond, which knows about caching, encodings and 304s.
@@ -7,17 +8,105 @@ to responses.respond, which knows about caching, encodings and 304s.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
-from flask import Flask, Response, current_app, render_template, url_for
+from flask import Flask, Response, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
+from .feeds import MEDIA_TYPES
 from .responses import Rendered, respond
 from .state import state
+
+if TYPE_CHECKING:
+    from .listings import Listing
+
+# One step of a breadcrumb: what it says, and its path on the site.
+Crumb = tuple[str, str]
 
 
 def canonical_url(endpoint: str, **values) -> str:
     """An absolute URL from SITE_URL, never from the request's Host header."""
     return current_app.config["SITE_URL"] + url_for(endpoint, **values)
+
+
+def requested_page(page_count: int) -> int:
+    """The page asked for with `?page=N` (1 without it), or 404: for anything but the
+    ASCII digits of a page from 1 to `page_count`. Every paginated list reads it here."""
+    raw = request.args.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        abort(404)
+    number = int(raw)
+    if not 1 <= number <= page_count:
+        abort(404)
+    return number
+
+
+@dataclass(frozen=True)
+class Pages:
+    """Where a paginated list is: page `number` of `count`, and the paths of the pages
+    before (newer articles) and after (older) it, None at either end."""
+
+    number: int
+    count: int
+    newer: str | None
+    older: str | None
+
+
+def pages(number: int, count: int, path_of: Callable[[int], str]) -> Pages:
+    """Pages for page `number`; `path_of(n)` is page n's path (page 1 without ?page)."""
+    return Pages(number, count, path_of(number - 1) if number > 1 else None,
+                 path_of(number + 1) if number < count else None)
+
+
+def listing_path(listing: Listing, page: int | None = None) -> str:
+    """The path of a listing's page (`page` 1 or None: the page's own address, no ?page)."""
+    name, values = listing.route
+    return url_for(f"reader.{name}", **values, page=page if page and page > 1 else None)
+
+
+def listing_url(listing: Listing, page: int | None = None) -> str:
+    """The absolute, canonical URL of a listing's page."""
+    return current_app.config["SITE_URL"] + listing_path(listing, page)
+
+
+def listing_feed_url(listing: Listing, kind: str) -> str:
+    """The absolute URL of a listing's feed (`kind`: atom or rss)."""
+    name, values = listing.route
+    return canonical_url(f"machine.{name}_feed", kind=kind, **values)
+
+
+def listing_title(listing: Listing) -> str:
+    """The listing's name with the site's: its pages' and its feeds' title."""
+    return f"{listing.name} — {current_app.config['SITE_NAME']}"
+
+
+class FeedLink(NamedTuple):
+    """A feed as a page links to it: <link rel="alternate"> in the head, and a link."""
+
+    format: str  # what readers call it: "Atom", "RSS"
+    title: str
+    type: str
+    href: str
+
+
+FEED_FORMATS = {"atom": "Atom", "rss": "RSS"}
+
+
+def feed_links(listing: Listing) -> list[FeedLink]:
+    """A listing's Atom and RSS feeds."""
+    return [FeedLink(FEED_FORMATS[kind], f"{listing_title(listing)} ({FEED_FORMATS[kind]})",
+                     MEDIA_TYPES[kind], listing_feed_url(listing, kind)) for kind in MEDIA_TYPES]
+
+
+def listing_trail(listing: Listing) -> list[Crumb]:
+    """Home, then the listings above this one (a month's year and the archive), then it."""
+    chain = []
+    current = listing
+    while current is not None:
+        chain.append((current.name, listing_path(current)))
+        current = state().listings.get(*current.parent) if current.parent else None
+    return [("Home", url_for("reader.index")), *reversed(chain)]
 
 
 def render_page(template: str, **context) -> Rendered:
@@ -42,4 +131,5 @@ def layout() -> dict:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
+    app.add_template_global(listing_path)
     app.context_processor(layout)

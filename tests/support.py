@@ -10,7 +10,7 @@ from tools import SEED_SLUG
 from tools.servers import ROOT
 
 __all__ = ["ARTICLES_DIR", "CONTENT_DIR", "PROFILES", "ROOT", "SEED_FILE", "SEED_SLUG", "SITE_URL",
-           "html"]
+           "html", "seed_as_imported"]
 
 SITE_URL = "https://news.example.org"
 PROFILES = {
@@ -33,3 +33,18 @@ SEED_FILE = ROOT / "tests" / "data" / "000_cf1eca6b1e41b37d.txt"
 def html(response) -> BeautifulSoup:
     """A test client's response parsed as a browser parses it (html5lib)."""
     return BeautifulSoup(response.get_data(as_text=True), "html5lib")
+
+
+# What an editor added to the seed's front matter after importing it: its section and
+# tags (the page itself names neither). Everything else is the import's, byte for byte.
+SEED_EDITORS_LINES = (b"section: Defense\n", b"tags: [France, Islamic State, Syria, Iraq]\n")
+
+
+def seed_as_imported() -> bytes:
+    """The committed seed article without the lines its editor added: what
+    `flask articles import` makes of the seed page."""
+    committed = (ARTICLES_DIR / f"{SEED_SLUG}.md").read_bytes()
+    for line in SEED_EDITORS_LINES:
+        assert committed.count(line) == 1, line
+        committed = committed.replace(line, b"", 1)
+    return committed

@@ -18,6 +18,14 @@ from tests.support import SITE_URL
 
 TRICKY_TITLE = 'Ça « va » & <b>"x"</b></script>日本'
 TRICKY_SUMMARY = "Résumé « court » & </script><b>'y'</b> 東京"
+# Names that make listings (sections, tags, authors): markup, quotes, an ampersand and
+# right-to-left text (Hebrew after a right-to-left override), each with its address.
+TRICKY_SECTION = ("Monde & Société", "monde-societe")
+TRICKY_TAGS = (("défense", "defense"), ("<i>x</i>", "i-x-i"),
+               ('\u202eעברית "q"', "bryt-q"))
+TRICKY_AUTHORS = (("Zoë Ångström", "zoe-angstrom"), ("Jean Dupont", "jean-dupont"),
+                  ('O\'Brien "<b>Al</b>"', "o-brien-b-al-b"))
+TRICKY_BIO = "Writes from <script>alert(1)</script> & Tokyo."
 
 FILES = {
     # Published 2026-11-25 09:00 UTC, updated 11:30 UTC; has an image and authors.
@@ -25,9 +33,9 @@ FILES = {
 title: 'Ça « va » & <b>"x"</b></script>日本'
 published: 2026-11-25T10:00:00+01:00
 updated: 2026-11-25T12:30:00+01:00
-authors: ["Zoë Ångström", "Jean Dupont"]
+authors: ["Zoë Ångström", "Jean Dupont", "O'Brien \\"<b>Al</b>\\""]
 section: "Monde & Société"
-tags: ["défense", "<i>x</i>"]
+tags: ["défense", "<i>x</i>", "\u202eעברית \\"q\\""]
 summary: "Résumé « court » & </script><b>'y'</b> 東京"
 image: /static/images/lead.jpg
 ---
@@ -42,10 +50,14 @@ published: 2026-11-26T08:00:00+09:00
 
 Something happened in Tokyo.
 """,
-    # A week older than the others: never in the news sitemap of those days.
+    # A week older than the others: never in the news sitemap of those days. In the
+    # tricky article's section, with one of its tags.
     "old-story.md": """---
 title: An old story
 published: 2026-11-18T09:00:00+00:00
+authors: ["Zoë Ångström"]
+section: "Monde & Société"
+tags: ["<i>x</i>"]
 ---
 
 Old news.
@@ -53,11 +65,23 @@ Old news.
 }
 
 
+# The first author's biography, in the content folder's authors/.
+AUTHOR_FILES = {
+    "zoe-angstrom.md": f"""---
+name: "Zoë Ångström"
+---
+
+{TRICKY_BIO}
+""",
+}
+
+
 def write_content(directory) -> None:
-    """The tricky files as the content folder `directory` (in its articles/)."""
-    (directory / "articles").mkdir(exist_ok=True)
-    for name, text in FILES.items():
-        (directory / "articles" / name).write_text(text, encoding="utf-8")
+    """The tricky files as the content folder `directory` (its articles/ and authors/)."""
+    for folder, files in (("articles", FILES), ("authors", AUTHOR_FILES)):
+        (directory / folder).mkdir(exist_ok=True)
+        for name, text in files.items():
+            (directory / folder / name).write_text(text, encoding="utf-8")
 
 
 def make_app(directory, now: datetime | None = None, **settings):
