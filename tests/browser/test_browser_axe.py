@@ -17,6 +17,12 @@ PAGES = {
     "article": lambda slugs: f"/articles/{slugs[0]}",
     "404": lambda slugs: "/articles/no-such-article",
     "icons": lambda slugs: "/icons",
+    "section": lambda slugs: "/sections/defense",
+    "tag": lambda slugs: "/tags/islamic-state",
+    "author": lambda slugs: "/authors/the-editors",
+    "archive": lambda slugs: "/archive/",
+    "archive-year": lambda slugs: "/archive/2026/",
+    "archive-month": lambda slugs: "/archive/2016/01/",
 }
 
 
