@@ -11,7 +11,6 @@ editor can fix it; the site refuses to start rather than serve half its content.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -297,31 +296,34 @@ def articles_dir(content_dir: Path) -> Path:
     return Path(content_dir) / "articles"
 
 
-def _texts(directory: Path, errors: list[ContentError]) -> Iterator[tuple[Path, str]]:
-    """Each Markdown file in `directory` with its text, in name order; a file that cannot
-    be read as UTF-8 text is an error in `errors` instead."""
+def _read_folder(directory: Path, check) -> tuple[list, list[ContentError]]:
+    """What `check(text, path, file stem)` makes of each Markdown file in `directory`, in
+    name order, and every problem found; a file that is not UTF-8 text is one problem."""
+    found: list = []
+    errors: list[ContentError] = []
     for file in sorted(directory.glob("*.md")):
         try:
-            yield file, utf8_text(file.read_bytes())
+            text = utf8_text(file.read_bytes())
         except OSError as error:
             errors.append(ContentError(str(file), f"cannot be read: {error.strerror}"))
+            continue
         except NotUTF8 as error:
             errors.append(ContentError(str(file), "is not UTF-8 text", error.line))
+            continue
+        item, problems = check(text, str(file), file.stem)
+        errors.extend(problems)
+        if item is not None:
+            found.append(item)
+    return found, errors
 
 
 def read_articles(content_dir: Path) -> tuple[list[Article], list[ContentError]]:
     """Every article in the content folder, and every problem found: nothing stops at
     the first."""
-    articles: list[Article] = []
-    errors: list[ContentError] = []
     directory = articles_dir(content_dir)
     if not directory.is_dir():
         return [], [ContentError(str(directory), "content directory does not exist")]
-    for file, text in _texts(directory, errors):
-        article, problems = check_article(text, str(file), default_slug=file.stem)
-        errors.extend(problems)
-        if article is not None:
-            articles.append(article)
+    articles, errors = _read_folder(directory, check_article)
     found = list(clashes(articles))
     errors.extend(_clash_error(*clash) for clash in found)
     repeats = {id(later) for _, later, _ in found}
@@ -356,17 +358,10 @@ def authors_dir(content_dir: Path) -> Path:
 def read_authors(content_dir: Path) -> tuple[list[Author], list[ContentError]]:
     """Every author file in the content folder (none if it has no authors/), and every
     problem found."""
-    authors: list[Author] = []
-    errors: list[ContentError] = []
     directory = authors_dir(content_dir)
     if not directory.is_dir():
         return [], []
-    for file, text in _texts(directory, errors):
-        author, problems = check_author(text, str(file), slug=file.stem)
-        errors.extend(problems)
-        if author is not None:
-            authors.append(author)
-    return authors, errors
+    return _read_folder(directory, check_author)
 
 
 def field_line_in(path: str, name: str) -> int | None:

@@ -72,9 +72,10 @@ def article(slug: str):
         url = canonical_url("reader.article", slug=found.slug)
         following = store.next(found.slug)
         listings = state().listings
-        [*section] = listings.of(found, "sections")
+        section = next(iter(listings.of(found, "sections")), None)
+        # Home, its section, the article: the breadcrumb and its BreadcrumbList.
         trail = [("Home", url_for("reader.index")),
-                 *((listing.name, listing_path(listing)) for listing in section),
+                 *([(section.name, listing_path(section))] if section else []),
                  (found.title, url_for("reader.article", slug=found.slug))]
         return render_page(
             "article.html",
@@ -84,7 +85,7 @@ def article(slug: str):
             next_article=None if following is found else following,
             share_links=share_links(url, found.title),
             trail=trail,
-            section=section[0] if section else None,
+            section=section,
             tags=listings.of(found, "tags"),
             authors=listings.of(found, "authors"),
             related=listings.related.get(found.slug, ()),

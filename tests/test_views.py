@@ -99,7 +99,9 @@ def test_follow_bar_links_to_every_configured_profile(seed_page):
 
 
 @pytest.mark.parametrize("path", ["/", "/?page=1", f"/articles/{SEED_SLUG}", "/icons",
-                                  "/articles/no-such-story"])
+                                  "/articles/no-such-story", "/sections/defense",
+                                  "/tags/france", "/authors/the-editors", "/archive/",
+                                  "/archive/2016/", "/archive/2016/01/"])
 def test_every_kind_of_page_has_the_same_header_and_footer(client, path):
     page = html(client.get(path))
     assert page.select_one("header.site-header a.site-name")["href"] == "/"

@@ -1,4 +1,5 @@
-"""Lighthouse scores for the front page and an article, on mobile and on desktop.
+"""Lighthouse scores for the front page, an article and a section page, on mobile and on
+desktop.
 
 A script, not a test: Lighthouse's performance score moves with the machine's load,
 so it is a figure to read and record (the README keeps today's), not to assert.
@@ -29,6 +30,7 @@ LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-background-networking --disable-quic"
 ARTICLE = f"/articles/{SEED_SLUG}"
+SECTION = "/sections/defense"  # a listing page (app/listings.py), the seed's section
 PROFILES = {  # so the "Follow us" bar is on the pages measured
     "FLASK_SOCIAL_PROFILES__facebook": "https://www.facebook.com/smalldispatch",
     "FLASK_SOCIAL_PROFILES__x": "https://x.com/smalldispatch",
@@ -125,7 +127,7 @@ def main(argv=None) -> int:
 
     print(f"{'page':<10} {'form':<8} " + " ".join(f"{c:>14}" for c in CATEGORIES))
     with serve(PROFILES, site_url_is_own_address=True) as base:
-        for name, path in (("front", "/"), ("article", ARTICLE)):
+        for name, path in (("front", "/"), ("article", ARTICLE), ("section", SECTION)):
             for form_factor in ("mobile", "desktop"):
                 reports = [run_lighthouse(base + path, form_factor, chrome, args.timeout)
                            for _ in range(args.runs)]

@@ -61,5 +61,6 @@ def test_a_reader_walks_the_archive(page: Page):
     years.get_by_role("link", name="January 2016").click()
     expect(page.locator("h1")).to_have_text("January 2016")
     expect(page.get_by_role("link", name=SEED_TITLE)).to_be_visible()
-    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="2016", exact=True).click()
+    breadcrumb = page.get_by_role("navigation", name="Breadcrumb")
+    breadcrumb.get_by_role("link", name="2016", exact=True).click()
     expect(page.locator("h1")).to_have_text("2016")
