@@ -5,12 +5,12 @@ the store is read-only, so a request is a lookup and, the first time, a render.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, url_for
 from markupsafe import Markup
 
 from . import metadata
 from .articles import Article
-from .rendering import cached, canonical_url, render_page
+from .rendering import cached, canonical_url, page_number, render_page
 from .responses import Rendered
 from .share import share_links
 from .state import state
@@ -28,10 +28,7 @@ def body_with_dateline(article: Article) -> Markup:
 
 @bp.get("/")
 def index():
-    raw = request.args.get("page", "1")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
-        abort(404)
-    number = int(raw)
+    number = page_number()
     per_page = current_app.config["ARTICLES_PER_PAGE"]
     page_count = state().store.page_count(per_page)
     if not 1 <= number <= page_count:

@@ -211,7 +211,8 @@ def test_hidden_files_are_skipped(tmp_path, name, data):
     "javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)",
     "data:image/svg+xml,<svg onload=alert(1)>", "vbscript:x", "http://example.org/a.jpg",
     "//evil.example/a.jpg", "/\\evil.example/a.jpg", "\\\\evil.example\\a.jpg",
-    "https:/a.jpg", "https://", "pic.jpg", "/a b.jpg", "https://example.org:0/", "ftp://example.org/a", "https://exa mple.org/a",
+    "https:/a.jpg", "https://", "pic.jpg", "/a b.jpg", "https://example.org:0/",
+    "ftp://example.org/a", "https://exa mple.org/a",
     "java\tscript:alert(1)", "https://example.org/a\nb",
 ])
 def test_url_fields_refuse_anything_but_https_and_site_relative(tmp_path, value):
