@@ -10,22 +10,13 @@ import pytest
 from app import content, create_app
 from app.content import ContentErrors, load_store, read_articles
 from app.importer import ImportProblem, import_page
+from tests.support import write_article as write
 
 HEAD = "---\ntitle: {title}\npublished: 2026-11-20T09:00:00Z\n{extra}---\n\n{body}\n"
 
 
 def article(title="A headline", extra="", body="Some text.") -> str:
     return HEAD.format(title=title, extra=extra, body=body)
-
-
-def write(content_dir: Path, name: str, text: str | bytes) -> Path:
-    (content_dir / "articles").mkdir(exist_ok=True)
-    path = content_dir / "articles" / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
 
 
 def problems(content_dir: Path) -> list[str]:
