@@ -197,6 +197,15 @@ def test_a_parameter_the_site_does_not_read_makes_no_cache_entry(front, prefix):
     assert cache_files(prefix) == before
 
 
+def test_a_host_header_of_the_clients_choosing_makes_no_cache_entry(front, prefix):
+    get(front, "/")
+    before = cache_files(prefix)
+    for number in range(20):
+        response = get(front, "/", headers={"Host": f"cache-buster-{number}.example"})
+        assert response.headers["X-Cache-Status"] == "HIT"
+    assert cache_files(prefix) == before
+
+
 def test_the_page_parameter_is_read_as_the_app_reads_it(front):
     """nginx matches $arg_page without regard to case: the app must be asked the same
     question the key names, or a page would be cached under another page's key."""

@@ -23,7 +23,7 @@ import ssl
 import statistics
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -140,7 +140,11 @@ def run(against: str, connections: int, seconds: float, interval: float,
         # every probe_every seconds until the attack stops.
         prober = pool.submit(probes, port, cafile, path, min(2.0, seconds / 4), seconds,
                              probe_every, probe_timeout)
-        return asyncio.run(attack(port, tls, connections, seconds, interval, prober))
+        # A thread of its own for the event loop: the caller may be running one (pytest
+        # with Playwright's plugin does).
+        with ThreadPoolExecutor(1) as thread:
+            return thread.submit(asyncio.run, attack(port, tls, connections, seconds,
+                                                     interval, prober)).result()
 
 
 def report(against: str, connections: int, seconds: float, tally: Tally) -> str:
