@@ -43,6 +43,9 @@ DEFAULTS = {
     "SOCIAL_PROFILES": {},
     # Seconds a browser or CDN may reuse an HTML page before revalidating it.
     "HTML_MAX_AGE": 300,
+    # Megabytes of rendered pages each worker keeps (app/responses.py PageCache); the
+    # least recently used go past it. docs/performance.md: how many pages that holds.
+    "PAGE_CACHE_MB": 128,
     # Newest articles in /feed.atom and /feed.rss.
     "FEED_ARTICLES": 20,
     # Proxies in front that set X-Forwarded-* (nginx: 1). 0 trusts none: see app/security.py.
@@ -97,6 +100,7 @@ def check(config) -> None:
     _whole_number(config, "ARTICLES_PER_PAGE", 1, None, "a positive whole number")
     _whole_number(config, "FEED_ARTICLES", 1, None, "a positive whole number")
     _whole_number(config, "HTML_MAX_AGE", 0, None, "a whole number of seconds")
+    _whole_number(config, "PAGE_CACHE_MB", 1, None, "a positive whole number of megabytes")
     _whole_number(config, "SITEMAP_URLS_PER_FILE", 1, SITEMAP_LIMIT,
                   f"a whole number from 1 to {SITEMAP_LIMIT} (the sitemaps protocol's limit)")
     _whole_number(config, "PROXY_COUNT", 0, 5, "a whole number from 0 to 5")

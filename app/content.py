@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import frontmatter
 import yaml
@@ -29,18 +30,65 @@ KNOWN_FIELDS = {
     "summary", "image", "image_credit", "source_url",
 }
 AUTHOR_FIELDS = {"name"}
+# Fields holding an address the pages link or load: checked by url_problem.
+URL_FIELDS = ("image", "source_url")
 
 # CommonMark with raw HTML turned off: an editor's "<script>" is shown, never run.
 _markdown = MarkdownIt("commonmark", {"html": False})
 
 
+# Front matter is a handful of short fields: deeper than this is a mistake or an attack
+# (PyYAML's composer recurses once a level and would hit Python's recursion limit).
+MAX_NESTING = 20
+# Longer numbers are refused rather than read: Python will not turn an integer of more
+# than 4,300 digits into text (nor read one), and no field wants a number this long.
+MAX_NUMBER_LENGTH = 100
+
+
+class FrontMatterRefused(yaml.MarkedYAMLError):
+    """Valid YAML that front matter does not allow; its problem is the whole message."""
+
+
 class FrontMatterLoader(yaml.SafeLoader):
-    """YAML's safe loader with dates and times left as text.
+    """YAML's safe loader with dates and times left as text, and no anchors, aliases,
+    deep nesting or endless numbers.
 
     PyYAML builds a datetime itself and raises a bare ValueError, with no file or line,
     for an impossible one (2026-02-30, hour 25); as text, _timestamp reads it and says
     what is wrong and where.
+
+    Anchors and aliases (`&a [*b, *b]`) let a few lines stand for billions of values
+    (the "billion laughs"); front matter has no use for them, so the file is refused at
+    the first one, while the document is composed and before any value is built.
     """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._nesting = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if getattr(event, "anchor", None) is not None:  # an anchor (&a) or an alias (*a)
+            raise FrontMatterRefused(
+                None, None, "anchors (&name) and aliases (*name) are not allowed in front "
+                            "matter: write each value out", event.start_mark)
+        if self._nesting >= MAX_NESTING:
+            raise FrontMatterRefused(
+                None, None, f"front matter values are nested too deeply (more than "
+                            f"{MAX_NESTING} levels)", event.start_mark)
+        self._nesting += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._nesting -= 1
+
+    def construct_yaml_int(self, node):
+        if len(node.value) > MAX_NUMBER_LENGTH:
+            digits = sum(character.isdigit() for character in node.value)
+            raise FrontMatterRefused(
+                None, None, f"a number of {digits} digits is too long: put it in quotes "
+                            "to make it text", node.start_mark)
+        return super().construct_yaml_int(node)
 
 
 FrontMatterLoader.yaml_implicit_resolvers = {
@@ -49,6 +97,8 @@ FrontMatterLoader.yaml_implicit_resolvers = {
 }
 FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp",
                                   yaml.SafeLoader.construct_yaml_str)
+FrontMatterLoader.add_constructor("tag:yaml.org,2002:int",
+                                  FrontMatterLoader.construct_yaml_int)
 
 
 class FrontMatterHandler(YAMLHandler):
@@ -75,6 +125,66 @@ def utf8_text(raw: bytes) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise NotUTF8(raw[:error.start].count(b"\n") + 1) from None
+
+
+# What XML 1.0 forbids (every C0 control but tab, line feed and carriage return; U+FFFE,
+# U+FFFF; lone surrogates) and what HTML forbids in text besides (DEL, the C1 controls,
+# the noncharacters U+FDD0-U+FDEF and U+nFFFE/U+nFFFF): lxml will not write them into a
+# feed or a sitemap (a 500 on every request), and they are errors in a page.
+_NONCHARACTERS = "".join(chr(plane + last) for plane in range(0, 0x110000, 0x10000)
+                         for last in (0xFFFE, 0xFFFF))
+FORBIDDEN_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + _NONCHARACTERS + "]")
+
+
+def forbidden_character(text: str) -> tuple[int, str] | None:
+    """(line, "U+FFFE") of the first character of `text` that XML or HTML forbids."""
+    found = FORBIDDEN_CHARACTERS.search(text)
+    if found is None:
+        return None
+    return text.count("\n", 0, found.start()) + 1, f"U+{ord(found.group()):04X}"
+
+
+# A message quotes at most this much of a value: an editor's file can make a value of
+# any size (a megabyte of title, a list of a million items), a message stays a line.
+SHOWN_LENGTH = 60
+_KINDS = {list: "list", dict: "set of 'name: value' fields", bool: "yes/no value",
+          int: "number", float: "number", type(None): "empty value", bytes: "binary value"}
+
+
+def shown(value) -> str:
+    """`value` as a message may show it: text quoted and cut short, anything else named
+    by its kind only (never its whole repr, which for a nested value can be endless)."""
+    if isinstance(value, str):
+        if len(value) <= SHOWN_LENGTH:
+            return repr(value)
+        return repr(value[:SHOWN_LENGTH]) + "…"
+    return "a " + _KINDS.get(type(value), type(value).__name__)
+
+
+def url_problem(value: str) -> str | None:
+    """What is wrong with `value` as an address a page links or loads, or None if it is
+    fine: an https URL with a host, or a path on this site ("/media/a.jpg").
+
+    Anything else is refused: other schemes (javascript:, data:, http:), addresses
+    relative to the page, and what browsers read as another host ("//host", "/\\host").
+    """
+    if any(character.isspace() or not character.isprintable() for character in value):
+        return "must not contain spaces or control characters"
+    if "\\" in value:
+        return "must not contain a backslash (browsers read it as '/')"
+    if value.startswith("/") and not value.startswith("//"):
+        return None
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = None, False
+    if parts is None or parts.scheme != "https" or not parts.hostname or not port_ok:
+        return (f"must be an https:// address or a path on this site starting with '/', "
+                f"not {shown(value)}")
+    return None
 
 
 @dataclass(frozen=True)
@@ -136,20 +246,29 @@ def _timestamp(value, name: str, path: str, text: str) -> datetime:
     """A date and time with its timezone, from the text FrontMatterLoader leaves it as."""
     line = _field_line(text, name)
     if not isinstance(value, str):
-        raise ContentError(path, f"{name} must be a date and time, not {value!r}", line)
+        raise ContentError(path, f"{name} must be a date and time, not {shown(value)}", line)
     value = value.strip()
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as error:
         reason = "" if str(error).startswith("Invalid isoformat") else f" ({error})"
         raise ContentError(path, f"{name} is not an ISO 8601 date and time: "
-                                 f"{value!r}{reason}", line) from None
+                                 f"{shown(value)}{reason}", line) from None
     if ISO_DATE.fullmatch(value):
         raise ContentError(path, f"{name} has a date but no time and timezone "
                                  f"(write e.g. {value}T09:00:00+00:00)", line)
     value = moment
     if value.tzinfo is None or value.utcoffset() is None:
         raise ContentError(path, f"{name} has no timezone (add e.g. +00:00 or Z)", line)
+    return value
+
+
+def _allowed_characters(value: str, name: str, path: str, text: str) -> str:
+    found = forbidden_character(value)
+    if found is not None:
+        raise ContentError(path, f"{name} has the character {found[1]}, which feeds and pages "
+                                 "cannot carry (XML and HTML forbid it): delete it",
+                           _field_line(text, name))
     return value
 
 
@@ -161,9 +280,18 @@ def _text(meta: dict, name: str, path: str, text: str, required: bool = False) -
         return ""
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise ContentError(path, f"{name} must be text", _field_line(text, name))
-    value = str(value).strip()
+    value = _allowed_characters(str(value).strip(), name, path, text)
     if required and not value:
         raise ContentError(path, f"{name} is empty", _field_line(text, name))
+    return value
+
+
+def _url(meta: dict, name: str, path: str, text: str) -> str:
+    """An address field: empty, an https URL or a path on this site (url_problem)."""
+    value = _text(meta, name, path, text)
+    problem = url_problem(value) if value else None
+    if problem:
+        raise ContentError(path, f"{name} {problem}", _field_line(text, name))
     return value
 
 
@@ -175,7 +303,7 @@ def _text_list(meta: dict, name: str, path: str, text: str) -> tuple[str, ...]:
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ContentError(path, f"{name} must be a list of names", _field_line(text, name))
-    return tuple(v.strip() for v in value)
+    return tuple(_allowed_characters(v.strip(), name, path, text) for v in value)
 
 
 def _front_matter(text: str, path: str) -> tuple[dict, str]:
@@ -190,7 +318,9 @@ def _front_matter(text: str, path: str) -> tuple[dict, str]:
         # python-frontmatter hands YAML the text from the end of the "---" line, so its
         # 0-based line numbers are already one behind: +1 gives the line in the file.
         line = mark.line + 1 if mark is not None else None
-        raise ContentError(path, f"front matter is not valid YAML: {error.problem}", line) from None
+        problem = error.problem if isinstance(error, FrontMatterRefused) else \
+            f"front matter is not valid YAML: {error.problem}"
+        raise ContentError(path, problem, line) from None
     except yaml.YAMLError as error:
         raise ContentError(path, f"front matter is not valid YAML: {error}", 1) from None
     meta = post.metadata
@@ -202,7 +332,7 @@ def _front_matter(text: str, path: str) -> tuple[dict, str]:
 def _slug(meta: dict, path: str, text: str, default_slug: str) -> str:
     slug = _text(meta, "slug", path, text) or default_slug
     if not SLUG_PATTERN.fullmatch(slug):
-        raise ContentError(path, f"slug {slug!r} must be lower-case letters, digits and "
+        raise ContentError(path, f"slug {shown(slug)} must be lower-case letters, digits and "
                                  "single hyphens", _field_line(text, "slug"))
     return slug
 
@@ -224,7 +354,7 @@ def _updated(meta: dict, published: datetime | None, path: str, text: str) -> da
 
 
 def _unknown_fields(meta: dict, known: set[str], path: str, text: str) -> list[ContentError]:
-    return [ContentError(path, f"unknown field {name!r} (known: {', '.join(sorted(known))})",
+    return [ContentError(path, f"unknown field {shown(name)} (known: {', '.join(sorted(known))})",
                          _field_line(text, name))
             for name in sorted(set(map(str, meta)) - known)]
 
@@ -236,6 +366,12 @@ def check_article(text: str, path: str,
     A problem in one field does not hide a problem in another, so an editor running
     `flask articles check` can fix a file in one go.
     """
+    found = forbidden_character(text)
+    if found is not None:
+        line, character = found
+        return None, [ContentError(path, f"the character {character}, which feeds and pages "
+                                         "cannot carry (XML and HTML forbid it): delete it",
+                                   line)]
     try:
         meta, body = _front_matter(text, path)
     except ContentError as error:
@@ -257,8 +393,9 @@ def check_article(text: str, path: str,
     if not body.strip():
         errors.append(ContentError(path, "the article has no body text"))
     fields = {name: field(_text, meta, name, path, text, default="")
-              for name in ("dateline", "section", "summary", "image", "image_credit",
-                           "source_url")}
+              for name in ("dateline", "section", "summary", "image_credit")}
+    fields.update((name, field(_url, meta, name, path, text, default=""))
+                  for name in URL_FIELDS)
     authors = field(_text_list, meta, "authors", path, text, default=())
     tags = field(_text_list, meta, "tags", path, text, default=())
     if errors:
@@ -302,6 +439,10 @@ def _read_folder(directory: Path, check) -> tuple[list, list[ContentError]]:
     found: list = []
     errors: list[ContentError] = []
     for file in sorted(directory.glob("*.md")):
+        if file.name.startswith("."):
+            # Not an article: macOS's AppleDouble "._name.md", an editor's lock or
+            # backup (".#name.md"), the import's own temporary file.
+            continue
         try:
             text = utf8_text(file.read_bytes())
         except OSError as error:

@@ -7,15 +7,16 @@ to responses.respond, which knows about caching, encodings and 304s.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from flask import Flask, Response, abort, current_app, render_template, request, url_for
+from flask import Flask, Response, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from .feeds import MEDIA_TYPES
-from .responses import Rendered, respond
+from .responses import Rendered, html_cache_control, respond
 from .state import state
 
 if TYPE_CHECKING:
@@ -30,14 +31,11 @@ def canonical_url(endpoint: str, **values) -> str:
     return current_app.config["SITE_URL"] + url_for(endpoint, **values)
 
 
-def requested_page(page_count: int) -> int:
-    """The page asked for with `?page=N` (1 without it), or 404: for anything but the
-    ASCII digits of a page from 1 to `page_count`. Every paginated list reads it here."""
-    raw = request.args.get("page", "1")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
-        abort(404)
-    number = int(raw)
-    if not 1 <= number <= page_count:
+def requested_page(page_count: int, **kept) -> int:
+    """The page asked for with `?page=N` (page_number), or 404 past `page_count`. Every
+    paginated list reads it here."""
+    number = page_number(**kept)
+    if number > page_count:
         abort(404)
     return number
 
@@ -116,6 +114,35 @@ def render_page(template: str, **context) -> Rendered:
 def cached(key: Hashable, render: Callable[[], Rendered], **respond_options) -> Response:
     """The response for the page `key`, rendered by `render` on its first request only."""
     return respond(state().pages.get(key, render), **respond_options)
+
+
+# A page number as the site writes it in its links, and the other spellings of one.
+CANONICAL_PAGE = re.compile(r"[1-9][0-9]{0,8}")
+PAGE_DIGITS = re.compile(r"[0-9]{1,12}")
+
+
+def page_number(name: str = "page", **kept) -> int:
+    """The page of a listing asked for in the query string (`?page=N`; none: page 1).
+
+    Each page has one URL: page 1 none of its own (`/`), later pages the number as the
+    site's links write it (`?page=2`). Another spelling of a number (`01`, `1`) gets a
+    301 to that URL, which keeps only `kept`, the other parameters the view reads: a
+    cache in front then stores each page once, and no client can have the site send a
+    visitor on with parameters of its own. Anything else (`+1`, `1.0`, `٣`) is a 404.
+    The view checks the number against its page count.
+    """
+    raw = request.args.get(name)
+    if raw is None:
+        return 1
+    if CANONICAL_PAGE.fullmatch(raw) and raw != "1":
+        return int(raw)
+    if not PAGE_DIGITS.fullmatch(raw) or not 1 <= int(raw) < 10**9:
+        abort(404)
+    number = int(raw)
+    values = {**(request.view_args or {}), **kept, name: number if number > 1 else None}
+    response = redirect(url_for(request.endpoint, **values), code=301)
+    response.headers["Cache-Control"] = html_cache_control(current_app.config["HTML_MAX_AGE"])
+    abort(response)
 
 
 def long_date(moment) -> str:

@@ -34,8 +34,10 @@ class SiteState:
     security_headers: dict[str, str]
     follow_links: tuple[Link, ...]  # the footer's follow bar, on every page
     clock: Callable[[], datetime]  # "now" for the news sitemap; tests set their own
-    # Cache-Control value -> the headers every response ends with (responses._tail).
-    response_tails: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # (Cache-Control value, embeddable) -> the headers every response ends with
+    # (responses._tail).
+    response_tails: dict[tuple[str, bool], tuple[tuple[str, str], ...]] = field(
+        default_factory=dict)
 
 
 def state(app: Flask | None = None) -> SiteState:

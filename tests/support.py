@@ -4,13 +4,15 @@ helpers. Fixtures stay in the conftest.py files; no module imports from a confte
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from bs4 import BeautifulSoup
 
 from tools import SEED_SLUG
 from tools.servers import ROOT
 
 __all__ = ["ARTICLES_DIR", "CONTENT_DIR", "PROFILES", "ROOT", "SEED_FILE", "SEED_SLUG", "SITE_URL",
-           "html", "seed_as_imported"]
+           "html", "seed_as_imported", "write_article"]
 
 SITE_URL = "https://news.example.org"
 PROFILES = {
@@ -48,3 +50,14 @@ def seed_as_imported() -> bytes:
         assert committed.count(line) == 1, line
         committed = committed.replace(line, b"", 1)
     return committed
+
+
+def write_article(content_dir: Path, name: str, text: str | bytes) -> Path:
+    """An article file `name` in the content folder's articles/."""
+    (content_dir / "articles").mkdir(exist_ok=True)
+    path = content_dir / "articles" / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path

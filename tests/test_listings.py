@@ -124,7 +124,7 @@ def test_a_listing_page_never_reads_the_whole_store(tmp_path):
 
     state(app).store = Untouchable(state(app).store)
     client = app.test_client()
-    for path in ("/sections/world", "/tags/france?page=1", "/authors/ana-ruiz",
+    for path in ("/sections/world", "/tags/france", "/authors/ana-ruiz",
                  "/archive/2026/", "/archive/2026/03/", "/archive/", "/tags/navy/feed.atom",
                  "/archive/2026/feed.rss", "/articles/d"):
         assert client.get(path).status_code == 200, path
@@ -283,8 +283,8 @@ def test_listings_paginate_as_the_front_page_does(tmp_path):
     assert second.title.get_text() == "France, page 2 — The Small Dispatch"
     assert json_ld(second)["CollectionPage"]["mainEntity"]["itemListElement"][0][
         "position"] == 3
-    assert html(client.get("/tags/france?page=1")).select_one('link[rel="canonical"]')[
-        "href"] == f"{SITE_URL}/tags/france"
+    first = client.get("/tags/france?page=1")
+    assert (first.status_code, first.headers["Location"]) == (301, "/tags/france")
     for page in ("3", "0", "-1", "1e0", "x", "", "２", "1 ", "9" * 12):
         assert client.get("/tags/france", query_string={"page": page}).status_code == 404, page
 

@@ -5,6 +5,10 @@
     python3 -m tools.bench.inprocess         # µs per request, in one process
     python3 -m tools.bench.scale             # start-up, memory and latency by size
     python3 -m tools.bench.load              # load, reload and crash under load
+    python3 -m tools.bench.crawl             # a crawler's rounds over a large site
+    python3 -m tools.bench.cachebust         # getting past nginx's cache (query, encoding)
+    python3 -m tools.bench.accept_encoding   # worker memory under odd Accept-Encoding headers
+    python3 -m tools.slowloris               # slow clients against nginx or gunicorn
     node tools/observatory.mjs HOST PORT     # MDN's HTTP Observatory grade
 
 tools/servers.py starts and stops every real server, for these tools and the tests.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -195,13 +196,18 @@ NGINX_TEMP_PATHS = """\
     uwsgi_temp_path {prefix}/uwsgi;
     scgi_temp_path {prefix}/scgi;"""
 
+# The main configuration around the site's: what docs/deployment.md asks of
+# /etc/nginx/nginx.conf (file descriptors and connections for slow clients: 65,536 and
+# 16,384, or as many as this machine's hard limit allows), with one worker and every path
+# in the private prefix.
 NGINX_SITE_MAIN = """\
 {user}
 worker_processes 1;
+worker_rlimit_nofile {files};
 daemon off;
 pid {prefix}/nginx.pid;
 error_log {prefix}/error.log warn;
-events {{ worker_connections 256; }}
+events {{ worker_connections {connections}; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
@@ -210,6 +216,12 @@ http {{
     include {prefix}/site.conf;
 }}
 """
+
+
+def nginx_open_files(wanted: int = 65536) -> int:
+    """The documented worker_rlimit_nofile, or this machine's hard limit if lower."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
 
 
 def nginx_binary() -> str | None:
@@ -249,8 +261,10 @@ def nginx(directory: Path, upstream: str, cert: Path, key: Path, server_name="lo
     # As root, nginx's workers would drop to "nobody", who cannot read a private tmp dir.
     user = "user root;" if os.geteuid() == 0 else ""
     temp_paths = NGINX_TEMP_PATHS.format(prefix=directory)
-    process = start_nginx(directory, NGINX_SITE_MAIN.format(prefix=directory, user=user,
-                                                            temp_paths=temp_paths))
+    files = nginx_open_files()
+    process = start_nginx(directory, NGINX_SITE_MAIN.format(
+        prefix=directory, user=user, temp_paths=temp_paths, files=files,
+        connections=min(16384, files // 2)))
 
     def listening() -> bool:
         for port in (http_port, https_port):

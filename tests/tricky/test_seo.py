@@ -78,7 +78,10 @@ def test_every_page_has_canonical_description_lang_feeds_and_icon(paged_client, 
 
 
 def test_front_page_one_is_canonical_to_the_root(paged_client):
-    soup = page(paged_client, "/?page=1")
+    # "/?page=1" is not a second address of the front page: it is sent on to "/".
+    response = paged_client.get("/?page=1")
+    assert (response.status_code, response.headers["Location"]) == (301, "/")
+    soup = page(paged_client, "/")
     assert soup.select_one('link[rel="canonical"]')["href"] == f"{SITE_URL}/"
     assert og(page(paged_client, "/?page=3"), "og:url") == [f"{SITE_URL}/?page=3"]
 
