@@ -6,7 +6,18 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as site_config
-from . import errors, icon_views, icons, machine, reader, rendering, security, static_files
+from . import (
+    errors,
+    icon_views,
+    icons,
+    machine,
+    media,
+    media_views,
+    reader,
+    rendering,
+    security,
+    static_files,
+)
 from .content import load_store
 from .responses import PageCache
 from .share import follow_links
@@ -34,8 +45,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     static = static_files.StaticFiles(Path(app.static_folder))
     style = static.text("css/site.css")
+    # Every picture in the content folder is made (once, into CACHE_DIR) before the
+    # articles that show it are read.
+    pictures = media.Pictures(app.config["CONTENT_DIR"], app.config["CACHE_DIR"], build=True)
     app.extensions[KEY] = SiteState(
-        store=load_store(Path(app.config["CONTENT_DIR"])),
+        store=load_store(Path(app.config["CONTENT_DIR"]), pictures),
+        media=pictures.cache,
         pages=PageCache(),
         static=static,
         style=style,
@@ -44,8 +59,8 @@ def create_app(config: dict | None = None) -> Flask:
         clock=utc_now,
     )
 
-    for module in (icons, static_files, rendering, errors, security):
+    for module in (icons, static_files, rendering, errors, security, media_views):
         module.init_app(app)
-    for blueprint in (reader.bp, machine.bp, icon_views.bp):
+    for blueprint in (reader.bp, machine.bp, icon_views.bp, media_views.bp):
         app.register_blueprint(blueprint)
     return app

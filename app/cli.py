@@ -17,8 +17,10 @@ import click
 
 from .articles import Article, ArticleStore, clashes
 from .config import ConfigError, settings
-from .content import SLUG_PATTERN, ContentError, articles_dir, parse_article, read_articles
+from .content import SLUG_PATTERN, ContentError, articles_dir, parse_article
+from .content import read_articles as read_files
 from .importer import ImportProblem, import_page
+from .media import Pictures
 
 
 def configured_content_dir() -> Path:
@@ -28,6 +30,17 @@ def configured_content_dir() -> Path:
     except ConfigError as error:
         raise click.ClickException(f"the site's settings are wrong ({error}); fix them or "
                                    "give --content-dir") from None
+
+
+def read_articles(content_dir: Path) -> tuple[list[Article], list[ContentError]]:
+    """The articles as the site would read them. Their pictures are checked by decoding
+    them, unless the site's CACHE_DIR already holds them (made from the same bytes):
+    nothing is written there; the site makes the pictures when it starts."""
+    try:
+        cache_dir = settings()["CACHE_DIR"]
+    except ConfigError:
+        cache_dir = None
+    return read_files(content_dir, Pictures(content_dir, cache_dir))
 
 
 content_dir_option = click.option(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 from markupsafe import Markup
 
-from . import metadata
+from . import media, metadata
 from .articles import Article
 from .rendering import cached, canonical_url, render_page
 from .responses import Rendered
@@ -24,6 +24,13 @@ def body_with_dateline(article: Article) -> Markup:
     if article.dateline and body.startswith("<p>"):
         return Markup('<p><span class="dateline">{}</span> — ').format(article.dateline) + body[3:]
     return body
+
+
+def share_image(article: Article) -> metadata.ShareImage:
+    """The article's share card (its picture cropped, or drawn), by absolute URL."""
+    card = media.share_card(article, current_app.config["SITE_NAME"])
+    return metadata.ShareImage(canonical_url("media.file", name=card.name), card.width,
+                               card.height, card.media_type, card.alt)
 
 
 @bp.get("/")
@@ -71,7 +78,8 @@ def article(slug: str):
             next_article=None if following is found else following,
             share_links=share_links(url, found.title),
             metadata=metadata.for_article(found, url, current_app.config,
-                                          logo_url=canonical_url("machine.logo")),
+                                          logo_url=canonical_url("machine.logo"),
+                                          image=share_image(found)),
         )
 
     return cached(("article", slug), render)

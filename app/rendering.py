@@ -11,6 +11,7 @@ from collections.abc import Callable, Hashable
 from flask import Flask, Response, current_app, render_template, url_for
 from markupsafe import Markup
 
+from .articles import long_date
 from .responses import Rendered, respond
 from .state import state
 
@@ -27,11 +28,6 @@ def render_page(template: str, **context) -> Rendered:
 def cached(key: Hashable, render: Callable[[], Rendered], **respond_options) -> Response:
     """The response for the page `key`, rendered by `render` on its first request only."""
     return respond(state().pages.get(key, render), **respond_options)
-
-
-def long_date(moment) -> str:
-    """'January 19, 2016': the date as the article's readers write it."""
-    return f"{moment:%B} {moment.day}, {moment.year}"
 
 
 def layout() -> dict:

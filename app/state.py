@@ -16,6 +16,7 @@ from flask import Flask, current_app
 
 if TYPE_CHECKING:
     from .articles import ArticleStore
+    from .media import MediaCache
     from .responses import PageCache
     from .share import Link
     from .static_files import StaticFiles
@@ -26,6 +27,7 @@ KEY = "article_site"
 @dataclass
 class SiteState:
     store: ArticleStore
+    media: MediaCache  # CACHE_DIR/media/: the pictures made at start-up, the drawn cards
     pages: PageCache
     static: StaticFiles
     style: str  # the CSS every page inlines (static/css/site.css)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from tools import SEED_SLUG
+from tools import PICTURE_SLUG, SEED_SLUG
 from tools.servers import ROOT
 
-__all__ = ["ARTICLES_DIR", "CONTENT_DIR", "PROFILES", "ROOT", "SEED_FILE", "SEED_SLUG", "SITE_URL",
-           "html"]
+__all__ = ["ARTICLES_DIR", "CONTENT_DIR", "PICTURE_SLUG", "PROFILES", "ROOT", "SEED_FILE",
+           "SEED_SLUG", "SITE_URL", "html"]
 
 SITE_URL = "https://news.example.org"
 PROFILES = {

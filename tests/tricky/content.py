@@ -12,15 +12,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from PIL import Image
+
 from app import create_app
 from app.state import state
 from tests.support import SITE_URL
 
 TRICKY_TITLE = 'Ça « va » & <b>"x"</b></script>日本'
 TRICKY_SUMMARY = "Résumé « court » & </script><b>'y'</b> 東京"
+TRICKY_ALT = "Une « photo » & <b>\"z\"</b></script> 写真"
 
 FILES = {
-    # Published 2026-11-25 09:00 UTC, updated 11:30 UTC; has an image and authors.
+    # Published 2026-11-25 09:00 UTC, updated 11:30 UTC; has a picture and authors.
     "tricky.md": """---
 title: 'Ça « va » & <b>"x"</b></script>日本'
 published: 2026-11-25T10:00:00+01:00
@@ -29,12 +32,13 @@ authors: ["Zoë Ångström", "Jean Dupont"]
 section: "Monde & Société"
 tags: ["défense", "<i>x</i>"]
 summary: "Résumé « court » & </script><b>'y'</b> 東京"
-image: /static/images/lead.jpg
+image: media/lead.jpg
+image_alt: 'Une « photo » & <b>"z"</b></script> 写真'
 ---
 
 Read the [old story](/articles/old-story) & more.
 """,
-    # Published 2026-11-25 23:00 UTC; no image, no authors, no section.
+    # Published 2026-11-25 23:00 UTC; no picture (a drawn share card), no authors, no section.
     "late-night.md": """---
 title: Late night news
 published: 2026-11-26T08:00:00+09:00
@@ -54,16 +58,20 @@ Old news.
 
 
 def write_content(directory) -> None:
-    """The tricky files as the content folder `directory` (in its articles/)."""
+    """The tricky files as the content folder `directory` (in its articles/, and the
+    picture in media/)."""
     (directory / "articles").mkdir(exist_ok=True)
     for name, text in FILES.items():
         (directory / "articles" / name).write_text(text, encoding="utf-8")
+    (directory / "media").mkdir(exist_ok=True)
+    Image.new("RGB", (640, 360), (40, 90, 160)).save(directory / "media" / "lead.jpg")
 
 
 def make_app(directory, now: datetime | None = None, **settings):
     """An app over the tricky content; `now` fixes the clock the news sitemap reads."""
     write_content(directory)
     app = create_app({"TESTING": True, "SITE_URL": SITE_URL, "CONTENT_DIR": str(directory),
+                      "CACHE_DIR": str(directory / "cache"),
                       "SOCIAL_PROFILES": {"x": "https://x.com/smalldispatch"}, **settings})
     if now is not None:
         state(app).clock = lambda: now
