@@ -292,13 +292,16 @@ def clean(image: Image.Image) -> tuple[Image.Image, bool]:
     return Image.frombytes(image.mode, image.size, image.tobytes()), alpha
 
 
-def _encode(image: Image.Image, format: str, size: tuple[int, int]) -> bytes:
-    if image.size != size:
-        if image.mode == "RGBA":  # resample colours weighted by their opacity
-            image = image.convert("RGBa").resize(size, Image.Resampling.LANCZOS,
-                                                 reducing_gap=3.0).convert("RGBA")
-        else:
-            image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+def resized(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    if image.size == size:
+        return image
+    if image.mode == "RGBA":  # resample colours weighted by their opacity
+        return image.convert("RGBa").resize(size, Image.Resampling.LANCZOS,
+                                            reducing_gap=3.0).convert("RGBA")
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def encode(image: Image.Image, format: str) -> bytes:
     out = io.BytesIO()
     encoding = ENCODINGS[format]
     image.save(out, encoding.pillow, **encoding.options)
@@ -319,9 +322,14 @@ def card_crop(image: Image.Image) -> bytes:
 
 
 def make_files(picture: Picture, image: Image.Image) -> Iterator[tuple[str, bytes]]:
-    """(name, bytes) of every file of `picture`, from its clean image."""
-    for variant in picture.variants:
-        yield variant.name, _encode(image, variant.format, (variant.width, variant.height))
+    """(name, bytes) of every file of `picture`, from its clean image: each width is
+    resampled once and encoded in every format."""
+    for variant in picture.in_format("avif"):
+        size = (variant.width, variant.height)
+        scaled = resized(image, size)
+        for same in picture.variants:
+            if (same.width, same.height) == size:
+                yield same.name, encode(scaled, same.format)
     yield picture.card.name, card_crop(image)
 
 
