@@ -337,7 +337,8 @@ def make_files(picture: Picture, image: Image.Image) -> Iterator[tuple[str, byte
 
 class MediaCache:
     """`CACHE_DIR/media/`: the files served at /media/, and in `.index/` one record per
-    source key (written last, so a record means every file is there) and the locks."""
+    source key (`<key>.json`, written last, so a record means every file is there), the
+    locks, and per source file the key it had when last read (`<name>.seen`)."""
 
     def __init__(self, cache_dir: str | Path, create: bool = True):
         self.folder = Path(cache_dir) / MEDIA_FOLDER
@@ -355,17 +356,17 @@ class MediaCache:
         except OSError:
             return None
 
-    def record(self, key: str) -> dict | None:
+    def record(self, key: str, kind: str = "json") -> dict | None:
         try:
-            return json.loads((self.index / f"{key}.json").read_text(encoding="utf-8"))
+            return json.loads((self.index / f"{key}.{kind}").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
 
     def write(self, name: str, data: bytes) -> None:
         _write_atomically(self.folder / name, data)
 
-    def write_record(self, key: str, record: dict) -> None:
-        _write_atomically(self.index / f"{key}.json",
+    def write_record(self, key: str, record: dict, kind: str = "json") -> None:
+        _write_atomically(self.index / f"{key}.{kind}",
                           json.dumps(record, sort_keys=True).encode("utf-8"))
 
     @contextmanager
@@ -466,11 +467,14 @@ class Pictures:
                                  f"({FORMAT_NAMES}: {', '.join(EXTENSIONS)})")
         if not inside.is_file():
             raise PictureProblem(f"{path} does not exist (looked for {inside})")
-        return path
+        return inside.relative_to(self.content_dir.resolve()).as_posix()
 
     def _load(self, source: str) -> Picture | PictureProblem:
+        known = self._known(source)
+        if known is not None:
+            return _from_record(source, *known)
         try:
-            data = (self.content_dir / source).read_bytes()
+            seen, data = self._read(source)
         except OSError as error:
             return PictureProblem(f"{source} cannot be read: {error.strerror}")
         key = source_key(data)
@@ -480,9 +484,38 @@ class Pictures:
                 record = self.cache.record(key) or self._make(source, data, key)
         if record is None:
             record = self._inspect(data)
-        if "error" in record:
-            return PictureProblem(f"{source} {record['error']}")
-        return plan(source, key, record["width"], record["height"], record["alpha"])
+        self._remember(source, seen, key)
+        return _from_record(source, key, record)
+
+    def _read(self, source: str) -> tuple[list[int], bytes]:
+        """A file's identity on disk (taken first: a change while it is read shows at
+        the next start) and its bytes."""
+        path = self.content_dir / source
+        status = path.stat()
+        return [status.st_ino, status.st_size, status.st_mtime_ns], path.read_bytes()
+
+    def _seen_name(self, source: str) -> str:
+        return _digest(str(self.content_dir.resolve()), source)
+
+    def _known(self, source: str) -> tuple[str, dict] | None:
+        """(key, record) of a file the cache has seen as it is now (same inode, size and
+        modification time), so that a restart does not read and hash every picture."""
+        if self.cache is None:
+            return None
+        try:
+            status = (self.content_dir / source).stat()
+        except OSError:
+            return None
+        seen = self.cache.record(self._seen_name(source), "seen")
+        if not seen or seen["file"] != [status.st_ino, status.st_size, status.st_mtime_ns]:
+            return None
+        record = self.cache.record(seen["key"])
+        return None if record is None else (seen["key"], record)
+
+    def _remember(self, source: str, seen: list[int], key: str) -> None:
+        if self.build:
+            self.cache.write_record(self._seen_name(source), {"file": seen, "key": key},
+                                    "seen")
 
     @staticmethod
     def _inspect(data: bytes) -> dict:
@@ -496,7 +529,7 @@ class Pictures:
         """Check and make every file of one picture, then its record (the caller holds
         its lock). A picture that cannot be used gets a record saying why, so no other
         worker decodes it again."""
-        began = time.monotonic()
+        began, cpu = time.monotonic(), time.process_time()
         try:
             image, alpha = clean(open_picture(data, largest=WIDTHS[-1]))
         except PictureProblem as problem:
@@ -508,7 +541,8 @@ class Pictures:
             record = {"width": image.width, "height": image.height, "alpha": alpha}
         self.built.append(source)
         self.cache.write_record(key, {**record, "built_by": os.getpid(),
-                                      "seconds": round(time.monotonic() - began, 3)})
+                                      "seconds": round(time.monotonic() - began, 3),
+                                      "cpu_seconds": round(time.process_time() - cpu, 3)})
         return record
 
     def media_files(self) -> list[str]:
@@ -523,22 +557,35 @@ class Pictures:
     def prepare_all(self) -> None:
         """Make every picture in media/ that no process has made yet, sharing the work:
         a picture another worker is making is left for later, then waited for."""
-        later = []
-        for source in self.media_files():
-            try:
-                data = (self.content_dir / source).read_bytes()
-            except OSError:
-                continue  # get() reports it, if an article uses it
-            key = source_key(data)
-            if self.cache.record(key) is not None:
-                continue
-            with self.cache.lock(key, wait=False) as mine:
-                if mine and self.cache.record(key) is None:
-                    self._make(source, data, key)
-                elif not mine:
-                    later.append(source)
-        for source in later:  # made by another worker meanwhile, or made by get()
+        later = [source for source in self.media_files() if not self._prepare(source)]
+        for source in later:  # made by another worker meanwhile, or now by get()
             self._found[source] = self._load(source)
+
+    def _prepare(self, source: str) -> bool:
+        """Find or make one picture; False if another worker is making it now."""
+        known = self._known(source)
+        if known is None:
+            try:
+                seen, data = self._read(source)
+            except OSError:
+                return True  # get() reports it, if an article uses it
+            key = source_key(data)
+            record = self.cache.record(key)
+            if record is None:
+                with self.cache.lock(key, wait=False) as mine:
+                    if not mine:
+                        return False
+                    record = self.cache.record(key) or self._make(source, data, key)
+            self._remember(source, seen, key)
+            known = key, record
+        self._found[source] = _from_record(source, *known)
+        return True
+
+
+def _from_record(source: str, key: str, record: dict) -> Picture | PictureProblem:
+    if "error" in record:
+        return PictureProblem(f"{source} {record['error']}")
+    return plan(source, key, record["width"], record["height"], record["alpha"])
 
 
 # --- Markup: one place that writes <picture>, for templates and article bodies ----------

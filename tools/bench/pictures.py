@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import tempfile
@@ -93,15 +94,17 @@ def start_once(content: Path, cache: Path, workers: int, cap: float) -> dict:
     return {"seconds": seconds, "rss_mib": rss}
 
 
-def who_made_what(cache: Path) -> tuple[Counter, float, list[float]]:
-    """Pictures made per worker pid, their total making time, each picture's time."""
+def who_made_what(cache: Path) -> tuple[Counter, list[float], list[float]]:
+    """Pictures made per worker pid; each picture's making time and CPU time (all the
+    worker's threads: the AVIF encoder uses several)."""
     makers: Counter = Counter()
-    times = []
+    times, cpu = [], []
     for record in (cache / "media" / ".index").glob("*.json"):
         data = json.loads(record.read_text(encoding="utf-8"))
         makers[data["built_by"]] += 1
         times.append(data["seconds"])
-    return makers, sum(times), times
+        cpu.append(data["cpu_seconds"])
+    return makers, times, cpu
 
 
 def variant_table(source: Path, content: Path) -> list[str]:
@@ -143,14 +146,16 @@ def main() -> None:
         generate(root / "without", args.count, args.size, pictures=False)
         print(f"generated {args.count} articles and pictures of {args.size[0]}x{args.size[1]} "
               f"in {time.monotonic() - began:.0f} s", flush=True)
+        print(f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
         rows = [("cold: every picture made", start_once(root / "with", root / "cache",
                                                         args.workers, args.startup_cap))]
-        makers, making, times = who_made_what(root / "cache")
+        makers, times, cpu = who_made_what(root / "cache")
         rows.append(("warm: all made (restart)", start_once(root / "with", root / "cache",
                                                             args.workers, args.startup_cap)))
         rows.append(("no pictures (baseline)", start_once(root / "without", root / "cache2",
                                                           args.workers, args.startup_cap)))
-        print(f"\n{args.count} articles, {args.workers} workers")
+        print(f"\n{args.count} articles, {args.workers} workers, load average after: "
+              f"{os.getloadavg()[0]:.1f}")
         print(f"{'start':<28} {'seconds':>8} {'RSS/worker MiB':>15}")
         for label, row in rows:
             seconds = f"{row['seconds']:.1f}" if row["seconds"] is not None else "> cap"
@@ -158,8 +163,9 @@ def main() -> None:
         print(f"\npictures made: {sum(makers.values())} (of {args.count}), by "
               f"{len(makers)} workers: {sorted(makers.values(), reverse=True)}")
         if times:
-            print(f"making time: {making:.0f} s in all, per picture median "
-                  f"{statistics.median(times):.2f} s, max {max(times):.2f} s")
+            print(f"making a picture: median {statistics.median(times):.2f} s "
+                  f"(max {max(times):.2f} s) while workers share the cores; CPU time "
+                  f"median {statistics.median(cpu):.2f} s, {sum(cpu):.0f} s in all")
         print()
         shipped = sorted((servers.ROOT / "content" / "media").glob("*"))
         for source in [*shipped, root / "with" / "media" / "photo-00000.jpg"]:
