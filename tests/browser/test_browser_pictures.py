@@ -18,6 +18,7 @@ from playwright.sync_api import Page
 
 from tests import images
 from tests.browser.served import VNU_JAR, fetch, settings
+from tests.support import PICTURE_SLUG
 from tools.servers import serve
 
 SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
@@ -72,9 +73,16 @@ def picture_site(tmp_path_factory) -> str:
         yield url
 
 
-def layout_shift(page: Page, url: str, size: str) -> float:
-    """The page's layout shift from loading to every picture shown, on a slow network."""
+def layout_shift(page: Page, url: str, size: str, share_script: bool = False) -> float:
+    """The page's layout shift from loading to every picture shown, on a slow network.
+
+    The share bar's script is kept out unless asked for: when it reveals its buttons
+    the row may wrap and push the text down (0.03 on the seed at 390 px, left to the
+    design work of issue 12), which is not the pictures' doing.
+    """
     width, height = SIZES[size]
+    if not share_script:
+        page.route("**/static/js/share.*", lambda route: route.abort())
     page.set_viewport_size({"width": width, "height": height})
     session = page.context.new_cdp_session(page)
     session.send("Network.enable")
@@ -98,6 +106,12 @@ def test_pictures_load_without_moving_anything(page: Page, picture_site, size):
     assert page.locator("img").count() == 3
     for img in page.locator("img").all():
         assert img.evaluate("i => i.naturalWidth > 0")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_shipped_article_with_a_picture_does_not_move(page: Page, size):
+    """The feature as a reader gets it, share script and all."""
+    assert layout_shift(page, f"/articles/{PICTURE_SLUG}", size, share_script=True) == 0
 
 
 def test_the_measure_sees_a_picture_without_its_size_move_the_text(page: Page, picture_site):

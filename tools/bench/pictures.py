@@ -107,22 +107,22 @@ def who_made_what(cache: Path) -> tuple[Counter, list[float], list[float]]:
     return makers, times, cpu
 
 
-def variant_table(source: Path, content: Path) -> list[str]:
-    """Bytes of every file made of `source`, by width and format."""
-    with tempfile.TemporaryDirectory(prefix="bench-pictures-one-") as cache:
-        picture = media.Pictures(content, cache, build=True).get(
-            source.relative_to(content).as_posix())
-        folder = Path(cache) / "media"
-        formats = ("avif", "webp", picture.fallback_format)
-        lines = [f"{source.name} ({Image.open(source).size[0]}x{Image.open(source).size[1]}, "
-                 f"{source.stat().st_size:,} bytes)",
-                 f"{'width':>6} {'height':>6} " + " ".join(f"{f:>9}" for f in formats)]
-        for variant in picture.in_format("avif"):
-            sizes = [next((folder / v.name).stat().st_size for v in picture.in_format(f)
-                          if v.width == variant.width) for f in formats]
-            lines.append(f"{variant.width:6} {variant.height:6} "
-                         + " ".join(f"{size:9,}" for size in sizes))
-        lines.append(f"share card 1200x630 JPEG: {(folder / picture.card.name).stat().st_size:,}")
+def variant_table(source: Path, content: Path, cache: Path) -> list[str]:
+    """Bytes of every file made of `source` (a file of `content`), by width and format;
+    made into `cache` if they are not there yet."""
+    picture = media.Pictures(content, cache, build=True).get(
+        source.relative_to(content).as_posix())
+    folder = cache / "media"
+    formats = ("avif", "webp", picture.fallback_format)
+    width, height = Image.open(source).size
+    lines = [f"{source.name} ({width}x{height}, {source.stat().st_size:,} bytes)",
+             f"{'width':>6} {'height':>6} " + " ".join(f"{f:>9}" for f in formats)]
+    for variant in picture.in_format("avif"):
+        sizes = [next((folder / v.name).stat().st_size for v in picture.in_format(f)
+                      if v.width == variant.width) for f in formats]
+        lines.append(f"{variant.width:6} {variant.height:6} "
+                     + " ".join(f"{size:9,}" for size in sizes))
+    lines.append(f"share card 1200x630 JPEG: {(folder / picture.card.name).stat().st_size:,}")
     return lines
 
 
@@ -167,10 +167,11 @@ def main() -> None:
                   f"(max {max(times):.2f} s) while workers share the cores; CPU time "
                   f"median {statistics.median(cpu):.2f} s, {sum(cpu):.0f} s in all")
         print()
-        shipped = sorted((servers.ROOT / "content" / "media").glob("*"))
-        for source in [*shipped, root / "with" / "media" / "photo-00000.jpg"]:
-            content = servers.ROOT / "content" if source in shipped else root / "with"
-            print("\n".join(variant_table(source, content)), end="\n\n")
+        shipped = servers.ROOT / "content"
+        for source in sorted((shipped / "media").glob("*")):
+            print("\n".join(variant_table(source, shipped, root / "shipped-cache")), end="\n\n")
+        print("\n".join(variant_table(root / "with" / "media" / "photo-00000.jpg",
+                                     root / "with", root / "cache")))
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
