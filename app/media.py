@@ -14,9 +14,10 @@ Why it is built this way:
   JPEG (PNG where it has transparency), plus its share card, once per source file and
   settings: the files go to `CACHE_DIR/media/`, where every worker, the next start and
   nginx find them. The names are known before anything is encoded (a hash of the
-  source file's bytes, the settings and the variant), so pages can be rendered, and a
-  worker that finds a picture being built by another waits for it instead of building
-  it again (a lock per picture; files written under a temporary name, then renamed).
+  source file's bytes, the settings and the variant). Workers starting together share
+  the work: a picture another worker is making (a lock per picture) is left for later
+  and then waited for, never made twice; files are written under a temporary name,
+  then renamed. A restart finds each picture's record without reading it again.
 - Drawn share cards (articles without a picture) are named the same way from their
   text, but drawn on their first request only: a site of 100,000 articles has 100,000
   of them, and start-up must not wait for that. They, too, are drawn once and kept.
