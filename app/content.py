@@ -290,8 +290,7 @@ def _updated(meta: dict, published: datetime | None, path: str, text: str) -> da
     return updated
 
 
-def _lead_figure(meta: dict, fields: dict, pictures: Pictures, path: str,
-                 text: str) -> Figure | None:
+def _lead_figure(fields: dict, pictures: Pictures, path: str, text: str) -> Figure | None:
     """The article's own picture (`image`, with `image_alt` required and `image_caption`
     and `image_credit` optional), or None when it has none."""
     reference = fields["image"]
@@ -360,7 +359,7 @@ def check_article(text: str, path: str, default_slug: str, pictures: Pictures | 
     fields = {name: field(_text, meta, name, path, text, default="") for name in TEXT_FIELDS}
     authors = field(_text_list, meta, "authors", path, text, default=())
     tags = field(_text_list, meta, "tags", path, text, default=())
-    image = field(_lead_figure, meta, fields, pictures, path, text)
+    image = field(_lead_figure, fields, pictures, path, text)
     env: dict = {}  # link reference definitions: what parse finds, render needs
     tokens, problems = body_figures(_markdown.parse(body, env), pictures, path,
                                     body_first_line(text, body))
