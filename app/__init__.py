@@ -12,6 +12,8 @@ from . import (
     icons,
     listings,
     machine,
+    media,
+    media_views,
     reader,
     rendering,
     security,
@@ -42,13 +44,17 @@ def create_app(config: dict | None = None) -> Flask:
                 static_folder=str(ROOT / "static"))
     site_config.load(app.config, config)
 
+    # Every picture in the content folder is made (once, into CACHE_DIR) before the
+    # articles that show it are read.
+    pictures = media.Pictures(app.config["CONTENT_DIR"], app.config["CACHE_DIR"], build=True)
     store, found = listings.load(Path(app.config["CONTENT_DIR"]),
-                                 site_config.time_zone(app.config))
+                                 site_config.time_zone(app.config), pictures)
     static = static_files.StaticFiles(Path(app.static_folder))
     style = static.text("css/site.css")
     app.extensions[KEY] = SiteState(
         store=store,
         listings=found,
+        media=pictures.cache,
         pages=PageCache(app.config["PAGE_CACHE_MB"] * 1024 * 1024),
         static=static,
         style=style,
@@ -57,8 +63,8 @@ def create_app(config: dict | None = None) -> Flask:
         clock=utc_now,
     )
 
-    for module in (icons, static_files, rendering, errors, security):
+    for module in (icons, static_files, rendering, errors, security, media_views):
         module.init_app(app)
-    for blueprint in (reader.bp, machine.bp, icon_views.bp):
+    for blueprint in (reader.bp, machine.bp, icon_views.bp, media_views.bp):
         app.register_blueprint(blueprint)
     return app

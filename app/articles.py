@@ -8,6 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .media import Figure
 
 
 @dataclass(frozen=True)
@@ -24,8 +28,8 @@ class Article:
     dateline: str = ""
     section: str = ""
     tags: tuple[str, ...] = ()
-    image: str | None = None
-    image_credit: str | None = None
+    image: Figure | None = None  # the lead picture, with its alt text, caption and credit
+    image_credit: str | None = None  # also set without a picture (the seed credits one)
     source_url: str | None = None
     source_path: str = field(default="", compare=False)
 
@@ -44,6 +48,11 @@ class Author:
     name: str
     bio_html: str
     source_path: str = field(default="", compare=False)
+
+
+def long_date(moment: datetime) -> str:
+    """'January 19, 2016': the date as the article's readers write it."""
+    return f"{moment:%B} {moment.day}, {moment.year}"
 
 
 # Turns an article into its absolute URL: views build it from SITE_URL and the route,

@@ -28,6 +28,7 @@ from .content import (
 )
 from .importer import ImportProblem, import_page
 from .listings import GROUPS, names_of, read_site, slug_of, unused_authors
+from .media import Pictures
 
 
 def configured_content_dir() -> Path:
@@ -37,6 +38,17 @@ def configured_content_dir() -> Path:
     except ConfigError as error:
         raise click.ClickException(f"the site's settings are wrong ({error}); fix them or "
                                    "give --content-dir") from None
+
+
+def pictures_in(content_dir: Path) -> Pictures:
+    """The pictures as the site finds them: checked by decoding them, unless the site's
+    CACHE_DIR already holds them (made from the same bytes). Nothing is written there;
+    the site makes the pictures when it starts."""
+    try:
+        cache_dir = settings()["CACHE_DIR"]
+    except ConfigError:
+        cache_dir = None
+    return Pictures(content_dir, cache_dir)
 
 
 content_dir_option = click.option(
@@ -78,7 +90,7 @@ def list_articles(section: str | None, tag: str | None, author: str | None,
     Files with problems are left out and counted on standard error (exit status 1), so
     a listing is never mistaken for the whole site.
     """
-    found, errors = read_articles(content_dir)
+    found, errors = read_articles(content_dir, pictures_in(content_dir))
     wanted = dict(zip(GROUPS, (section, tag, author), strict=True))
     for article in ArticleStore(found):
         if in_listings(article, wanted):
@@ -96,7 +108,8 @@ def list_articles(section: str | None, tag: str | None, author: str | None,
 def check_articles(content_dir: Path) -> None:
     """Load every article and author file as the site would; report every problem
     (exit status 1), names that make one address included."""
-    found, authors, errors = read_site(content_dir, configured_time_zone())
+    found, authors, errors = read_site(content_dir, configured_time_zone(),
+                                       pictures_in(content_dir))
     for error in errors:
         click.echo(str(error))
     if errors:
@@ -134,7 +147,7 @@ def write_atomically(path: Path, text: str) -> None:
 def clash_with(directory: Path, candidate: Article) -> str | None:
     """Why `candidate` cannot join the articles in `directory`, if it cannot: another
     file claims its slug, or holds the same article (the page was imported before)."""
-    found, _ = read_articles(directory)
+    found, _ = read_articles(directory, pictures_in(directory))
     others = [article for article in found
               if Path(article.source_path).name != f"{candidate.slug}.md"]
     for earlier, _, shared in clashes([*others, candidate]):

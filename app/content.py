@@ -1,7 +1,8 @@
 """Turn the files in content/articles/ into Articles, and content/authors/ into Authors.
 
 The content folder (CONTENT_DIR, `content/` by default) holds the editors' files: the
-articles in `articles/`, one Markdown file each, and the authors' biographies in
+articles in `articles/`, one Markdown file each, the pictures they show in `media/`
+(app/media.py checks and makes those), and the authors' biographies in
 `authors/<slug>.md` (optional; front matter `name`, the body is the biography).
 
 Editors write one Markdown file per article with YAML front matter, as in Hugo or
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,15 +25,19 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .articles import Article, ArticleStore, Author, clashes
+from .media import Figure, PictureProblem, Pictures, figure_markup
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 KNOWN_FIELDS = {
     "title", "slug", "published", "updated", "authors", "dateline", "section", "tags",
-    "summary", "image", "image_credit", "source_url",
+    "summary", "image", "image_alt", "image_caption", "image_credit", "source_url",
 }
 AUTHOR_FIELDS = {"name"}
-# Fields holding an address the pages link or load: checked by url_problem.
-URL_FIELDS = ("image", "source_url")
+# Fields holding an address the pages link: checked by url_problem. (`image` names a
+# file in media/, which _lead_figure checks.)
+URL_FIELDS = ("source_url",)
+# The lead picture's words, which mean nothing without it.
+IMAGE_WORDS = ("image_alt", "image_caption")
 
 # CommonMark with raw HTML turned off: an editor's "<script>" is shown, never run.
 _markdown = MarkdownIt("commonmark", {"html": False})
@@ -47,6 +53,14 @@ MAX_NUMBER_LENGTH = 100
 
 class FrontMatterRefused(yaml.MarkedYAMLError):
     """Valid YAML that front matter does not allow; its problem is the whole message."""
+
+
+def _render_figure(self, tokens: list[Token], index: int, options, env) -> str:
+    """A "figure" token (made by body_figures from a paragraph holding only a picture)."""
+    return figure_markup(tokens[index].meta["figure"], "body") + "\n"
+
+
+_markdown.add_render_rule("figure", _render_figure)
 
 
 class FrontMatterLoader(yaml.SafeLoader):
@@ -216,6 +230,63 @@ def render_markdown(text: str) -> tuple[str, list[Token]]:
     return _markdown.renderer.render(tokens, _markdown.options, env), tokens
 
 
+def _alone_in_paragraph(tokens: list[Token], position: int) -> bool:
+    """Whether tokens[position] opens a paragraph whose only content is one picture."""
+    return (tokens[position].type == "paragraph_open" and position + 2 < len(tokens)
+            and len(tokens[position + 1].children or ()) == 1
+            and tokens[position + 1].children[0].type == "image")
+
+
+def _images(token: Token) -> list[Token]:
+    return [child for child in token.children or () if child.type == "image"]
+
+
+def body_figures(tokens: list[Token], pictures: Pictures, path: str,
+                 first_line: int) -> tuple[list[Token], list[ContentError]]:
+    """The body's tokens with each paragraph holding only a picture made a "figure"
+    (its alt text, its title as caption), and a ContentError for every picture that
+    cannot be shown: not alone in its paragraph, no alt text, or a PictureProblem.
+    `first_line` is the file's line number of the body's first line."""
+    out: list[Token] = []
+    errors: list[ContentError] = []
+    position = 0
+    while position < len(tokens):
+        token = tokens[position]
+        line = first_line + token.map[0] if token.map else None
+        if _alone_in_paragraph(tokens, position):
+            figure = _figure(tokens[position + 1].children[0], pictures, path, line, errors)
+            if figure is not None:
+                made = Token("figure", "figure", 0, map=token.map, block=True,
+                             meta={"figure": figure})
+                out.append(made)
+            position += 3
+            continue
+        for image in _images(token):
+            errors.append(ContentError(path, f"the picture {image.attrs.get('src', '')} must be "
+                                             "a paragraph of its own (a blank line before "
+                                             "and after it)", line))
+        out.append(token)
+        position += 1
+    return out, errors
+
+
+def _figure(image: Token, pictures: Pictures, path: str, line: int | None,
+            errors: list[ContentError]) -> Figure | None:
+    source = str(image.attrs.get("src", ""))
+    alt = " ".join(_markdown.renderer.renderInlineAsText(image.children or [],
+                                                         _markdown.options, {}).split())
+    if not alt:
+        errors.append(ContentError(path, f"the picture {source} has no alt text: write "
+                                         f"![what it shows]({source})", line))
+        return None
+    try:
+        picture = pictures.get(source)
+    except PictureProblem as problem:
+        errors.append(ContentError(path, f"picture: {problem}", line))
+        return None
+    return Figure(picture, alt, caption=" ".join(str(image.attrs.get("title", "")).split()))
+
+
 def first_paragraph_text(tokens: list[Token]) -> str:
     """The plain text of the first paragraph: the summary when none is given."""
     for position, token in enumerate(tokens):
@@ -359,12 +430,46 @@ def _unknown_fields(meta: dict, known: set[str], path: str, text: str) -> list[C
             for name in sorted(set(map(str, meta)) - known)]
 
 
-def check_article(text: str, path: str,
-                  default_slug: str) -> tuple[Article | None, list[ContentError]]:
+def _lead_figure(fields: dict, pictures: Pictures, path: str, text: str) -> Figure | None:
+    """The article's own picture (`image`, with `image_alt` required and `image_caption`
+    and `image_credit` optional), or None when it has none."""
+    reference = fields["image"]
+    if not reference:
+        for name in IMAGE_WORDS:
+            if fields[name]:
+                raise ContentError(path, f"{name} is set but there is no image",
+                                   _field_line(text, name))
+        return None
+    line = _field_line(text, "image")
+    try:
+        picture = pictures.get(reference)
+    except PictureProblem as problem:
+        raise ContentError(path, f"image: {problem}", line) from None
+    if not fields["image_alt"]:
+        raise ContentError(path, "image has no image_alt: say in a few words what the "
+                                 "picture shows, for readers who cannot see it",
+                           _field_line(text, "image_alt") or line)
+    return Figure(picture, fields["image_alt"], fields["image_caption"],
+                  fields["image_credit"])
+
+
+def body_first_line(text: str, body: str) -> int:
+    """The line of the file on which the Markdown body starts."""
+    start = text.find(body) if body else -1
+    return text.count("\n", 0, start) + 1 if start >= 0 else 1
+
+
+TEXT_FIELDS = ("dateline", "section", "summary", "image", "image_alt", "image_caption",
+               "image_credit")
+
+
+def check_article(text: str, path: str, default_slug: str, pictures: Pictures | None = None
+                  ) -> tuple[Article | None, list[ContentError]]:
     """One file's text -> (its Article, []) or (None, every problem found in it).
 
     A problem in one field does not hide a problem in another, so an editor running
-    `flask articles check` can fix a file in one go.
+    `flask articles check` can fix a file in one go. `pictures` finds the pictures it
+    names (by default, checked in the content folder the file is in, without a cache).
     """
     found = forbidden_character(text)
     if found is not None:
@@ -376,6 +481,8 @@ def check_article(text: str, path: str,
         meta, body = _front_matter(text, path)
     except ContentError as error:
         return None, [error]
+    if pictures is None:
+        pictures = Pictures(Path(path).resolve().parent.parent)
     errors: list[ContentError] = []
 
     def field(check, *args, default=None):
@@ -392,15 +499,18 @@ def check_article(text: str, path: str,
     updated = field(_updated, meta, published, path, text)
     if not body.strip():
         errors.append(ContentError(path, "the article has no body text"))
-    fields = {name: field(_text, meta, name, path, text, default="")
-              for name in ("dateline", "section", "summary", "image_credit")}
+    fields = {name: field(_text, meta, name, path, text, default="") for name in TEXT_FIELDS}
     fields.update((name, field(_url, meta, name, path, text, default=""))
                   for name in URL_FIELDS)
     authors = field(_text_list, meta, "authors", path, text, default=())
     tags = field(_text_list, meta, "tags", path, text, default=())
+    image = field(_lead_figure, fields, pictures, path, text)
+    env: dict = {}  # link reference definitions: what parse finds, render needs
+    tokens, problems = body_figures(_markdown.parse(body, env), pictures, path,
+                                    body_first_line(text, body))
+    errors.extend(problems)
     if errors:
         return None, errors
-    body_html, tokens = render_markdown(body)
     return Article(
         slug=slug,
         title=title,
@@ -411,18 +521,19 @@ def check_article(text: str, path: str,
         section=fields["section"],
         tags=tags,
         summary=fields["summary"] or first_paragraph_text(tokens),
-        image=fields["image"] or None,
+        image=image,
         image_credit=fields["image_credit"] or None,
         source_url=fields["source_url"] or None,
-        body_html=body_html,
+        body_html=_markdown.renderer.render(tokens, _markdown.options, env),
         source_path=path,
     ), []
 
 
-def parse_article(text: str, path: str, default_slug: str) -> Article:
+def parse_article(text: str, path: str, default_slug: str,
+                  pictures: Pictures | None = None) -> Article:
     """One file's text -> an Article, or the first ContentError naming what is wrong
     (check_article lists them all)."""
-    article, errors = check_article(text, path, default_slug)
+    article, errors = check_article(text, path, default_slug, pictures)
     if errors:
         raise errors[0]
     return article
@@ -458,13 +569,17 @@ def _read_folder(directory: Path, check) -> tuple[list, list[ContentError]]:
     return found, errors
 
 
-def read_articles(content_dir: Path) -> tuple[list[Article], list[ContentError]]:
+def read_articles(content_dir: Path, pictures: Pictures | None = None
+                  ) -> tuple[list[Article], list[ContentError]]:
     """Every article in the content folder, and every problem found: nothing stops at
-    the first."""
+    the first. `pictures` finds the pictures they name (by default: checked by decoding
+    them, with no cache)."""
     directory = articles_dir(content_dir)
     if not directory.is_dir():
         return [], [ContentError(str(directory), "content directory does not exist")]
-    articles, errors = _read_folder(directory, check_article)
+    if pictures is None:
+        pictures = Pictures(content_dir)
+    articles, errors = _read_folder(directory, partial(check_article, pictures=pictures))
     found = list(clashes(articles))
     errors.extend(_clash_error(*clash) for clash in found)
     repeats = {id(later) for _, later, _ in found}
@@ -524,9 +639,9 @@ def _clash_error(earlier: Article, later: Article, shared: str) -> ContentError:
                                            f"same {shared}); keep one of the two files")
 
 
-def load_store(content_dir: Path) -> ArticleStore:
+def load_store(content_dir: Path, pictures: Pictures | None = None) -> ArticleStore:
     """The store for the content folder, or ContentErrors listing every problem in it."""
-    articles, errors = read_articles(Path(content_dir))
+    articles, errors = read_articles(Path(content_dir), pictures)
     if errors:
         raise ContentErrors(errors)
     return ArticleStore(articles)

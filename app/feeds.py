@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
+from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 from lxml import html
@@ -26,13 +27,30 @@ EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
 
 
+def absolute_srcset(srcset: str, base_url: str) -> str:
+    """'/media/a.jpg 400w, ...' with every URL absolute."""
+    candidates = (candidate.strip().split(None, 1) for candidate in srcset.split(","))
+    return ", ".join(" ".join([urljoin(base_url, parts[0]), *parts[1:]])
+                     for parts in candidates if parts)
+
+
 def absolute_links(body_html: str, base_url: str) -> str:
-    """The body with every href and src made absolute: a feed reader has no page to
-    resolve "/articles/..." against, and Atom's xml:base is not honoured everywhere."""
+    """The body with every href, src and srcset made absolute: a feed reader has no page
+    to resolve "/articles/..." against, and Atom's xml:base is not honoured everywhere.
+
+    A figure's <picture> keeps its <img> (JPEG or PNG, every width) and loses its AVIF
+    and WebP <source>s: feed readers strip them, and lxml's parser does not know
+    <source> is empty and would put the <img> inside it.
+    """
     if not body_html.strip():
         return body_html
     container = html.fragment_fromstring(body_html, create_parent="div")
     container.make_links_absolute(base_url, resolve_base_href=False)
+    for source in list(container.iter("source")):
+        source.drop_tag()
+    for image in container.iter("img"):
+        if image.get("srcset"):
+            image.set("srcset", absolute_srcset(image.get("srcset"), base_url))
     inner = escape(container.text or "", quote=False)
     return inner + "".join(html.tostring(child, encoding="unicode") for child in container)
 

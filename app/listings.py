@@ -26,6 +26,7 @@ from slugify import slugify
 
 from .articles import Article, ArticleStore, Author, last_change
 from .content import ContentError, ContentErrors, field_line_in, read_articles, read_authors
+from .media import Pictures
 
 # The listings made from names: URL segment -> (the article's field, one of them in words).
 GROUPS = {"sections": ("section", "section"), "tags": ("tags", "tag"),
@@ -208,11 +209,12 @@ def unused_authors(articles: Iterable[Article], authors: Iterable[Author]) -> li
     return [author for author in authors if author.slug not in named]
 
 
-def read_site(content_dir: Path, zone: tzinfo) -> tuple[list[Article], list[Author],
-                                                         list[ContentError]]:
+def read_site(content_dir: Path, zone: tzinfo, pictures: Pictures | None = None
+              ) -> tuple[list[Article], list[Author], list[ContentError]]:
     """Every article and author file, and every problem in them, those between files
-    (the same address for two names) included: what `flask articles check` reports."""
-    articles, errors = read_articles(content_dir)
+    (the same address for two names) included: what `flask articles check` reports.
+    `pictures` finds the pictures the articles name (content.read_articles)."""
+    articles, errors = read_articles(content_dir, pictures)
     authors, author_errors = read_authors(content_dir)
     errors += author_errors
     errors += name_errors(articles, authors)
@@ -220,9 +222,10 @@ def read_site(content_dir: Path, zone: tzinfo) -> tuple[list[Article], list[Auth
     return articles, authors, errors
 
 
-def load(content_dir: Path, zone: tzinfo) -> tuple[ArticleStore, Listings]:
+def load(content_dir: Path, zone: tzinfo, pictures: Pictures | None = None
+         ) -> tuple[ArticleStore, Listings]:
     """The store and its listings, or ContentErrors listing every problem."""
-    articles, authors, errors = read_site(Path(content_dir), zone)
+    articles, authors, errors = read_site(Path(content_dir), zone, pictures)
     if errors:
         raise ContentErrors(errors)
     store = ArticleStore(articles)

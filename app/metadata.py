@@ -33,14 +33,15 @@ class PageMetadata:
     json_ld: tuple[dict, ...] = ()
 
 
-def absolute(url: str, base: str) -> str:
-    """`url` as the browser would resolve it from the page at `base`."""
-    return urljoin(base, url)
+@dataclass(frozen=True)
+class ShareImage:
+    """The image a shared link shows (app/media.py's share card), by absolute URL."""
 
-
-def image_url(article: Article, article_url: str) -> str | None:
-    """The article's image as an absolute URL, resolved like the page's <img src>."""
-    return absolute(article.image, article_url) if article.image else None
+    url: str
+    width: int
+    height: int
+    media_type: str
+    alt: str
 
 
 def twitter_handle(profile_url: str | None) -> str | None:
@@ -66,11 +67,12 @@ def publisher(config, logo_url: str | None = None) -> dict:
     return organization
 
 
-def news_article(article: Article, url: str, config, logo_url: str | None = None) -> dict:
+def news_article(article: Article, url: str, config, logo_url: str | None = None,
+                 image: ShareImage | None = None) -> dict:
     """A schema.org NewsArticle following Google's Article structured-data guidance.
 
     Dates keep their offset (ISO 8601, as Google asks); authors are Person objects and
-    are left out when unknown rather than guessed.
+    are left out when unknown rather than guessed; the image is the share card.
     """
     data = {
         "@context": SCHEMA,
@@ -86,9 +88,9 @@ def news_article(article: Article, url: str, config, logo_url: str | None = None
     }
     if article.authors:
         data["author"] = [{"@type": "Person", "name": name} for name in article.authors]
-    image = image_url(article, url)
     if image:
-        data["image"] = [image]
+        data["image"] = [{"@type": "ImageObject", "url": image.url, "width": image.width,
+                          "height": image.height}]
     if article.section:
         data["articleSection"] = article.section
     if article.tags:
@@ -102,7 +104,7 @@ def breadcrumb_list(trail: Sequence[tuple[str, str]], config) -> dict:
         "@context": SCHEMA,
         "@type": "BreadcrumbList",
         "itemListElement": [{"@type": "ListItem", "position": position, "name": name,
-                             "item": absolute(path, config["SITE_URL"] + "/")}
+                             "item": urljoin(config["SITE_URL"] + "/", path)}
                             for position, (name, path) in enumerate(trail, start=1)],
     }
 
@@ -146,11 +148,18 @@ def for_listing(listing: Listing, url: str, title: str, trail: Sequence[tuple[st
         breadcrumb_list(trail, config)))
 
 
+def _og_image(image: ShareImage) -> list[tuple[str, str]]:
+    return [("og:image", image.url), ("og:image:type", image.media_type),
+            ("og:image:width", str(image.width)), ("og:image:height", str(image.height)),
+            ("og:image:alt", image.alt)]
+
+
 def for_article(article: Article, url: str, config, logo_url: str | None = None,
+                image: ShareImage | None = None,
                 trail: Sequence[tuple[str, str]] = ()) -> PageMetadata:
     """Open Graph (og:* and article:*), a Twitter card and JSON-LD (the NewsArticle, and
-    a BreadcrumbList when given a `trail`) for an article page."""
-    image = image_url(article, url)
+    a BreadcrumbList when given a `trail`) for an article page; `image` is its share card
+    (every article has one: app/media.py)."""
     og = [
         ("og:type", "article"),
         ("og:title", article.title),
@@ -159,7 +168,7 @@ def for_article(article: Article, url: str, config, logo_url: str | None = None,
         ("og:site_name", config["SITE_NAME"]),
     ]
     if image:
-        og.append(("og:image", image))
+        og += _og_image(image)
     og += [
         ("article:published_time", article.published.isoformat()),
         ("article:modified_time", article.modified.isoformat()),
@@ -172,9 +181,9 @@ def for_article(article: Article, url: str, config, logo_url: str | None = None,
                ("twitter:title", article.title),
                ("twitter:description", article.summary)]
     if image:
-        twitter.append(("twitter:image", image))
+        twitter += [("twitter:image", image.url), ("twitter:image:alt", image.alt)]
     twitter += twitter_site(config)
-    json_ld = [news_article(article, url, config, logo_url)]
+    json_ld = [news_article(article, url, config, logo_url, image)]
     if trail:
         json_ld.append(breadcrumb_list(trail, config))
     return PageMetadata(open_graph=tuple(og), twitter=tuple(twitter), json_ld=tuple(json_ld))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, url_for
 from markupsafe import Markup
 
-from . import metadata
+from . import media, metadata
 from .articles import Article, page_count, page_of
 from .listings import ARCHIVE, Listing
 from .rendering import (
@@ -37,6 +37,13 @@ def body_with_dateline(article: Article) -> Markup:
     if article.dateline and body.startswith("<p>"):
         return Markup('<p><span class="dateline">{}</span> — ').format(article.dateline) + body[3:]
     return body
+
+
+def share_image(article: Article) -> metadata.ShareImage:
+    """The article's share card (its picture cropped, or drawn), by absolute URL."""
+    card = media.share_card(article, current_app.config["SITE_NAME"])
+    return metadata.ShareImage(canonical_url("media.file", name=card.name), card.width,
+                               card.height, card.media_type, card.alt)
 
 
 @bp.get("/")
@@ -91,7 +98,7 @@ def article(slug: str):
             related=listings.related.get(found.slug, ()),
             metadata=metadata.for_article(found, url, current_app.config,
                                           logo_url=canonical_url("machine.logo"),
-                                          trail=trail),
+                                          image=share_image(found), trail=trail),
         )
 
     return cached(("article", slug), render)

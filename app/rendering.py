@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from flask import Flask, Response, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from .articles import long_date
 from .feeds import MEDIA_TYPES
 from .responses import Rendered, html_cache_control, respond
 from .state import state
@@ -143,11 +144,6 @@ def page_number(name: str = "page", **kept) -> int:
     response = redirect(url_for(request.endpoint, **values), code=301)
     response.headers["Cache-Control"] = html_cache_control(current_app.config["HTML_MAX_AGE"])
     abort(response)
-
-
-def long_date(moment) -> str:
-    """'January 19, 2016': the date as the article's readers write it."""
-    return f"{moment:%B} {moment.day}, {moment.year}"
 
 
 def layout() -> dict:

@@ -17,6 +17,7 @@ from flask import Flask, current_app
 if TYPE_CHECKING:
     from .articles import ArticleStore
     from .listings import Listings
+    from .media import MediaCache
     from .responses import PageCache
     from .share import Link
     from .static_files import StaticFiles
@@ -28,6 +29,7 @@ KEY = "article_site"
 class SiteState:
     store: ArticleStore
     listings: Listings  # sections, tags, authors, archive, related stories (app/listings.py)
+    media: MediaCache  # CACHE_DIR/media/: the pictures made at start-up, the drawn cards
     pages: PageCache
     static: StaticFiles
     style: str  # the CSS every page inlines (static/css/site.css)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from tools import SEED_SLUG
+from tools import PICTURE_SLUG, SEED_SLUG
 from tools.servers import ROOT
 
-__all__ = ["ARTICLES_DIR", "CONTENT_DIR", "PROFILES", "ROOT", "SEED_FILE", "SEED_SLUG", "SITE_URL",
-           "html", "seed_as_imported", "write_article"]
+__all__ = ["ARTICLES_DIR", "CONTENT_DIR", "PICTURE_SLUG", "PROFILES", "ROOT", "SEED_FILE",
+           "SEED_SLUG", "SITE_URL", "html", "seed_as_imported", "write_article"]
 
 SITE_URL = "https://news.example.org"
 PROFILES = {

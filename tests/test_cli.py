@@ -143,8 +143,9 @@ def test_check_reports_every_problem_in_one_file(content):
     assert result.exit_code == 1
     where = content / "many.md"
     assert result.output.splitlines()[:-1] == [
-        (f"{where}:2: unknown field 'headline' (known: authors, dateline, image, "
-         "image_credit, published, section, slug, source_url, summary, tags, title, updated)"),
+        (f"{where}:2: unknown field 'headline' (known: authors, dateline, image, image_alt, "
+         "image_caption, image_credit, published, section, slug, source_url, summary, tags, "
+         "title, updated)"),
         f"{where}:1: missing required field 'title'",
         f"{where}:3: published is not an ISO 8601 date and time: 'soon'",
         f"{where}: the article has no body text",

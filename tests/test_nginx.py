@@ -7,8 +7,8 @@ import requests
 from bs4 import BeautifulSoup
 
 from app import create_app
-from deploy.render_nginx import render
-from tests.support import SEED_SLUG
+from deploy.render_nginx import WORD, render
+from tests.support import PICTURE_SLUG, SEED_SLUG
 from tools import servers, slowloris
 
 pytestmark = [
@@ -23,10 +23,16 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 @pytest.fixture(scope="module")
-def front(tmp_path_factory, prefix):
-    """gunicorn behind nginx; yields (https base URL, http base URL, certificate, port)."""
-    with servers.tls_front(prefix, SITE_URL) as site:
-        yield site["https"], site["http"], site["cert"], site["https_port"]
+def site(prefix):
+    """gunicorn behind nginx: servers.tls_front's dict."""
+    with servers.tls_front(prefix, SITE_URL) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def front(site):
+    """(https base URL, http base URL, certificate, port)."""
+    return site["https"], site["http"], site["cert"], site["https_port"]
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +103,57 @@ def test_static_files_are_served_by_nginx(front):
     assert hsts_max_age(response) >= ONE_YEAR
 
 
+def media_urls(front, slug: str) -> tuple[list[str], str]:
+    """The /media/ URLs an article's page links (its picture's files), and its share card."""
+    html = page(get(front, f"/articles/{slug}"))
+    urls = {img["src"] for img in html.select("main img")}
+    for element in html.select("main source, main img"):
+        urls.update(part.split()[0] for part in element.get("srcset", "").split(","))
+    card = html.select_one('meta[property="og:image"]')["content"].removeprefix(SITE_URL)
+    return sorted(urls), card
+
+
+def assert_immutable_with_security_headers(response) -> None:
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"  # embeddable
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert hsts_max_age(response) >= ONE_YEAR
+
+
+def test_pictures_are_served_by_nginx_from_the_apps_cache(site, front):
+    urls, card = media_urls(front, PICTURE_SLUG)
+    assert urls and all(url.startswith("/media/") for url in urls)
+    for url in [*urls, card]:
+        response = get(front, url)
+        assert response.status_code == 200, url
+        assert "X-Cache-Status" not in response.headers  # a file, not the proxy
+        name = url.removeprefix("/media/")
+        assert response.content == (site["cache_dir"] / "media" / name).read_bytes()
+        assert response.headers["Content-Type"] == {
+            "avif": "image/avif", "webp": "image/webp", "jpg": "image/jpeg"}[name[-4:].strip(".")]
+        assert_immutable_with_security_headers(response)
+
+
+def test_a_drawn_card_is_drawn_by_the_app_once_then_served_from_disk(site, front):
+    _, card = media_urls(front, SEED_SLUG)
+    on_disk = site["cache_dir"] / "media" / card.removeprefix("/media/")
+    assert not on_disk.exists()  # named on the page, drawn when first asked for
+    first = get(front, card)
+    assert first.status_code == 200 and first.headers["Content-Type"] == "image/png"
+    assert "'sha256-" in first.headers["Content-Security-Policy"]  # the app's answer
+    assert_immutable_with_security_headers(first)
+    again = get(front, card)
+    assert again.content == first.content == on_disk.read_bytes()
+    assert again.headers["Content-Security-Policy"].startswith("default-src 'none'")  # nginx
+
+
+@pytest.mark.parametrize("path", ["/media/nope.0123456789abcdef.jpg", "/media/.index/x.json",
+                                  "/media/x.jpg", "/media/../wsgi.py"])
+def test_unknown_media_is_404(front, path):
+    assert get(front, path).status_code == 404
+
+
 def test_missing_static_file_is_404(front):
     response = get(front, "/static/js/nope.js")
     assert response.status_code == 404
@@ -127,7 +184,7 @@ def test_request_bodies_are_refused_at_the_edge(front):
 def test_rendered_configuration_is_complete(tmp_path):
     text = render(server_name="news.example.org", certificate="/c.pem",
                   certificate_key="/k.pem")
-    assert "@" not in text
+    assert not WORD.search(text)  # no @WORD@ left unfilled (@name is a named location)
     assert "return 301 https://news.example.org$request_uri;" in text
     assert "listen 443 ssl http2;" in text
 

@@ -17,3 +17,6 @@ tools/servers.py starts and stops every real server, for these tools and the tes
 # The seed article (content/articles/), a real published page: the page the tools
 # measure and the tests read.
 SEED_SLUG = "le-drian-carter-other-ministers-to-discuss-isis-strategy"
+# The shipped article with a lead picture (a NASA photograph): the page the tools and
+# tests measure for pictures.
+PICTURE_SLUG = "eileen-collins-first-woman-to-command-a-space-shuttle"

@@ -248,15 +248,18 @@ def start_nginx(prefix: Path, config: str) -> subprocess.Popen:
 
 
 @contextlib.contextmanager
-def nginx(directory: Path, upstream: str, cert: Path, key: Path, server_name="localhost"):
-    """Debian's nginx with deploy/nginx.conf rendered into a private prefix.
+def nginx(directory: Path, upstream: str, cert: Path, key: Path, server_name="localhost",
+          media_root: Path | None = None):
+    """Debian's nginx with deploy/nginx.conf rendered into a private prefix; `media_root`
+    is the site's CACHE_DIR (default: the checkout's instance/cache).
 
     Yields (process, http port, https port).
     """
     http_port, https_port = free_port(), free_port()
+    media = {"media_root": str(media_root)} if media_root is not None else {}
     site = render(server_name=server_name, certificate=str(cert), certificate_key=str(key),
                   upstream=upstream, http_port=http_port, https_port=https_port,
-                  cache_dir=str(directory / "cache"), address="127.0.0.1")
+                  cache_dir=str(directory / "cache"), address="127.0.0.1", **media)
     (directory / "site.conf").write_text(site, encoding="utf-8")
     # As root, nginx's workers would drop to "nobody", who cannot read a private tmp dir.
     user = "user root;" if os.geteuid() == 0 else ""
@@ -281,16 +284,21 @@ def nginx(directory: Path, upstream: str, cert: Path, key: Path, server_name="lo
 
 @contextlib.contextmanager
 def tls_front(directory: Path, site_url: str = "https://localhost"):
-    """gunicorn (trusting one proxy) behind nginx with a fresh certificate.
+    """gunicorn (trusting one proxy) behind nginx with a fresh certificate, sharing a
+    fresh CACHE_DIR (the site makes its pictures there, nginx serves them).
 
-    Yields a dict: https (base URL), http (base URL), https_port, http_port, cert.
+    Yields a dict: https (base URL), http (base URL), https_port, http_port, cert,
+    cache_dir.
     """
     cert, key = make_certificate(directory)
-    env = {"FLASK_PROXY_COUNT": "1", "FLASK_SITE_URL": site_url}
+    cache_dir = directory / "site-cache"
+    env = {"FLASK_PROXY_COUNT": "1", "FLASK_SITE_URL": site_url,
+           "FLASK_CACHE_DIR": str(cache_dir)}
     with contextlib.ExitStack() as stack:
         _, upstream = stack.enter_context(gunicorn(directory / "gunicorn.log", env=env))
         _, http_port, https_port = stack.enter_context(
-            nginx(directory, upstream.removeprefix("http://"), cert, key))
+            nginx(directory, upstream.removeprefix("http://"), cert, key,
+                  media_root=cache_dir))
         yield {"https": f"https://localhost:{https_port}", "https_port": https_port,
                "http": f"http://127.0.0.1:{http_port}", "http_port": http_port,
-               "cert": str(cert)}
+               "cert": str(cert), "cache_dir": cache_dir}

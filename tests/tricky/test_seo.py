@@ -15,10 +15,11 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from app import create_app, favicon
+from app import create_app, favicon, media
 from app.state import state
 from tests.support import CONTENT_DIR, SEED_SLUG, SITE_URL
 from tests.tricky.content import (
+    TRICKY_ALT,
     TRICKY_AUTHORS,
     TRICKY_SUMMARY,
     TRICKY_TAGS,
@@ -41,6 +42,12 @@ def meta(soup: BeautifulSoup, attribute: str, key: str) -> list[str]:
 
 def og(soup: BeautifulSoup, key: str) -> list[str]:
     return meta(soup, "property", key)
+
+
+def card_url(app, slug: str) -> str:
+    """The share card's absolute URL: the article's picture's crop, or its drawn card."""
+    card = media.share_card(state(app).store.get(slug), app.config["SITE_NAME"])
+    return f"{SITE_URL}/media/{card.name}"
 
 
 def json_ld(soup: BeautifulSoup) -> list[dict]:
@@ -110,7 +117,10 @@ def test_article_open_graph_matches_the_store(app, client):
     assert meta(soup, "name", "description") == [TRICKY_SUMMARY]
     assert og(soup, "og:url") == [url]
     assert og(soup, "og:site_name") == [app.config["SITE_NAME"]]
-    assert og(soup, "og:image") == [f"{SITE_URL}/static/images/lead.jpg"]
+    assert og(soup, "og:image") == [card_url(app, "tricky")]
+    assert og(soup, "og:image:width") == ["1200"] and og(soup, "og:image:height") == ["630"]
+    assert og(soup, "og:image:type") == ["image/jpeg"]
+    assert og(soup, "og:image:alt") == [TRICKY_ALT]
     assert og(soup, "article:published_time") == [article.published.isoformat()]
     assert og(soup, "article:modified_time") == [article.updated.isoformat()]
     assert og(soup, "article:section") == ["Monde & Société"]
@@ -120,17 +130,27 @@ def test_article_open_graph_matches_the_store(app, client):
     assert soup.title.string == f"{TRICKY_TITLE} — {app.config['SITE_NAME']}"
 
 
-def test_twitter_card_large_with_an_image_summary_without(client):
+def test_twitter_card_is_large_with_a_picture_and_without(app, client):
+    """Every article shares with a 1200x630 card: its picture cropped, or one drawn."""
     with_image = page(client, "/articles/tricky")
     assert meta(with_image, "name", "twitter:card") == ["summary_large_image"]
     assert meta(with_image, "name", "twitter:title") == [TRICKY_TITLE]
-    assert meta(with_image, "name", "twitter:image") == [f"{SITE_URL}/static/images/lead.jpg"]
+    assert meta(with_image, "name", "twitter:image") == [card_url(app, "tricky")]
+    assert meta(with_image, "name", "twitter:image:alt") == [TRICKY_ALT]
     assert meta(with_image, "name", "twitter:site") == ["@smalldispatch"]
     without = page(client, "/articles/late-night")
-    assert meta(without, "name", "twitter:card") == ["summary"]
-    assert meta(without, "name", "twitter:image") == []
-    assert og(without, "og:image") == []
+    drawn = card_url(app, "late-night")
+    assert drawn.endswith(".png") and "/media/share-late-night." in drawn
+    assert meta(without, "name", "twitter:card") == ["summary_large_image"]
+    assert meta(without, "name", "twitter:image") == [drawn]
+    assert og(without, "og:image") == [drawn]
+    assert og(without, "og:image:type") == ["image/png"]
+    assert og(without, "og:image:alt") == [f"{app.config['SITE_NAME']}: Late night news"]
     assert og(without, "article:section") == [] and og(without, "article:tag") == []
+    for url in (card_url(app, "tricky"), drawn):
+        response = client.get(url.removeprefix(SITE_URL))
+        assert response.status_code == 200
+        assert Image.open(io.BytesIO(response.data)).size == (1200, 630)
 
 
 def test_front_page_is_an_og_website(app, client):
@@ -156,7 +176,8 @@ def test_news_article_json_ld_matches_the_store(app, client):
         assert ISO_WITH_OFFSET.match(data[key])
         assert datetime.fromisoformat(data[key]) == expected
     assert data["author"] == [{"@type": "Person", "name": name} for name, _ in TRICKY_AUTHORS]
-    assert data["image"] == [f"{SITE_URL}/static/images/lead.jpg"]
+    assert data["image"] == [{"@type": "ImageObject", "url": card_url(app, "tricky"),
+                               "width": 1200, "height": 630}]
     publisher = data["publisher"]
     assert publisher["@type"] == "Organization"
     assert publisher["name"] == app.config["SITE_NAME"]
@@ -164,9 +185,10 @@ def test_news_article_json_ld_matches_the_store(app, client):
     assert client.get("/logo.png").status_code == 200
 
 
-def test_json_ld_leaves_out_unknown_author_and_image(client):
+def test_json_ld_leaves_out_unknown_author_and_gives_the_drawn_card(app, client):
     data = json_ld_of(page(client, "/articles/late-night"), "NewsArticle")
-    assert "author" not in data and "image" not in data
+    assert "author" not in data
+    assert [image["url"] for image in data["image"]] == [card_url(app, "late-night")]
     assert data["datePublished"] == data["dateModified"] == "2026-11-26T08:00:00+09:00"
 
 
