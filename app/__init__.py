@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as site_config
-from . import errors, icon_views, icons, machine, reader, rendering, security, static_files
+from . import errors, icon_views, icons, machine, reader, rendering, search, security, static_files
 from .content import load_store
 from .responses import PageCache
 from .share import follow_links
@@ -19,8 +19,9 @@ ROOT = site_config.PROJECT_ROOT
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings, then the article store (all or nothing), then routes.
 
-    A bad setting raises ConfigError and a content problem ContentErrors, here, before
-    any request is served. The editors' commands (app/cli.py) do not build an app: they
+    A bad setting raises ConfigError, a content problem ContentErrors, and a search index
+    that can be neither opened nor built SearchIndexError, here, before any request is
+    served. The editors' commands (app/cli.py) do not build an app: they
     read the files themselves, so they work when the site cannot start.
     """
     if not (ROOT / "templates").is_dir():
@@ -34,14 +35,17 @@ def create_app(config: dict | None = None) -> Flask:
 
     static = static_files.StaticFiles(Path(app.static_folder))
     style = static.text("css/site.css")
+    store = load_store(Path(app.config["CONTENT_DIR"]))
     app.extensions[KEY] = SiteState(
-        store=load_store(Path(app.config["CONTENT_DIR"])),
+        store=store,
         pages=PageCache(),
         static=static,
         style=style,
         security_headers=security.header_set(app.config, style),
         follow_links=follow_links(app.config["SOCIAL_PROFILES"]),
         clock=utc_now,
+        search=search.open_index(Path(app.config["CACHE_DIR"]) / "search", list(store)),
+        search_pages=PageCache(size=search.CACHED_PAGES),
     )
 
     for module in (icons, static_files, rendering, errors, security):

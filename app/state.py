@@ -17,6 +17,7 @@ from flask import Flask, current_app
 if TYPE_CHECKING:
     from .articles import ArticleStore
     from .responses import PageCache
+    from .search import SearchIndex
     from .share import Link
     from .static_files import StaticFiles
 
@@ -32,6 +33,10 @@ class SiteState:
     security_headers: dict[str, str]
     follow_links: tuple[Link, ...]  # the footer's follow bar, on every page
     clock: Callable[[], datetime]  # "now" for the news sitemap; tests set their own
+    search: SearchIndex  # the full-text index of the store's articles (app/search.py)
+    # Rendered search results, apart from `pages` and smaller: any query is a new page,
+    # so a flood of them evicts only other search results, never an article.
+    search_pages: PageCache
     # Cache-Control value -> the headers every response ends with (responses._tail).
     response_tails: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
