@@ -17,6 +17,10 @@ PAGES = {
     "article": lambda slugs: f"/articles/{slugs[0]}",
     "404": lambda slugs: "/articles/no-such-article",
     "icons": lambda slugs: "/icons",
+    "search": lambda slugs: "/search",
+    "search-results": lambda slugs: "/search?q=the+site",
+    "search-results-page-2": lambda slugs: "/search?q=the&page=2",
+    "search-none": lambda slugs: '/search?q="no+such+words"&section=About+this+site',
 }
 
 

@@ -25,6 +25,10 @@ PAGES = {
     "404": lambda slugs: [("GET", "/articles/no-such-article")],
     "405": lambda slugs: [("POST", "/")],
     "icons": lambda slugs: [("GET", "/icons")],
+    "search": lambda slugs: [("GET", "/search"), ("GET", "/search?q=the+site"),
+                             ("GET", "/search?q=the&page=2"),
+                             ("GET", '/search?q="no+such+words"&section=About+this+site'),
+                             ("GET", "/search?q=" + "x" * 201)],
 }
 
 
