@@ -396,28 +396,26 @@ class Plan:
     ranked: bool = True
 
 
-_WEIGHTS = ", ".join(map(str, WEIGHTS))
-# BM25 over the newest :candidates matches; the count of those comes with every row.
-_RANKED = f"""
-SELECT rowid, count(*) OVER () FROM (
-    SELECT rowid, bm25(docs, {_WEIGHTS}) AS score
-    FROM docs WHERE docs MATCH :query ORDER BY rowid LIMIT :candidates)
-ORDER BY score, rowid LIMIT :limit OFFSET :offset
-"""
-_NEWEST = """
-SELECT rowid, count(*) OVER () FROM (
+# The newest :candidates matches: how many (up to :candidates) and the oldest's rowid.
+_CANDIDATES = """
+SELECT count(*), max(rowid) FROM (
     SELECT rowid FROM docs WHERE docs MATCH :query ORDER BY rowid LIMIT :candidates)
-ORDER BY rowid LIMIT :limit OFFSET :offset
 """
-# The page's hits in one pass: FTS5 reads the query once (a prefix's matches are merged
-# once per statement) and scans only the page's rowid range; `+rowid IN` filters rows
-# without becoming one FTS5 lookup per value.
-_MARKED = f"""
-SELECT docs.rowid, articles.slug,
-       highlight(docs, {TITLE_COLUMN}, :open, :close),
-       snippet(docs, {BODY_COLUMN}, :open, :close, :ellipsis, {SNIPPET_TOKENS})
-FROM docs JOIN articles ON articles.id = docs.rowid
-WHERE docs MATCH :query AND docs.rowid BETWEEN :low AND :high AND +docs.rowid IN (%s)
+# A page of the candidates, best first, with their marked headline and snippet. FTS5
+# sorts by `rank` itself (here BM25 with the columns' weights) and computes the marks for
+# the rows returned only, in the same pass: one reading of the query (a prefix's matches
+# are merged once per statement).
+_MARKS = f"""highlight(docs, {TITLE_COLUMN}, '{OPEN}', '{CLOSE}'),
+       snippet(docs, {BODY_COLUMN}, '{OPEN}', '{CLOSE}', '{ELLIPSIS}', {SNIPPET_TOKENS})"""
+_RANKED = f"""
+SELECT rowid, {_MARKS} FROM docs
+WHERE docs MATCH :query AND rank MATCH 'bm25({", ".join(map(str, WEIGHTS))})'
+      AND rowid <= :bound
+ORDER BY rank LIMIT :limit OFFSET :offset
+"""
+_NEWEST = f"""
+SELECT rowid, {_MARKS} FROM docs
+WHERE docs MATCH :query AND rowid <= :bound ORDER BY rowid LIMIT :limit OFFSET :offset
 """
 # A term is common when it is in more than half of the newest COMMON_WINDOW articles.
 COMMON_WINDOW = 200
@@ -469,10 +467,12 @@ class SearchIndex:
                                  for number, section in enumerate(self.sections)}
 
     def _connection(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = sqlite3.connect(self._uri, uri=True)
-        return db
+        """This thread's connection; a process forked after it was opened (gunicorn with
+        preload_app) opens its own, since SQLite connections must not cross a fork."""
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            local.db, local.pid = sqlite3.connect(self._uri, uri=True), os.getpid()
+        return local.db
 
     def section(self, name: str) -> str | None:
         """The section called `name` (any case), or None if there is none."""
@@ -527,28 +527,25 @@ class SearchIndex:
         try:
             plan = self.plan(query)
             expression = self.expression(plan.terms, section, year)
-            ranked = db.execute(_RANKED if plan.ranked else _NEWEST, {
-                "query": expression, "candidates": CANDIDATES + 1, "limit": per_page,
+            total, bound = db.execute(_CANDIDATES, {
+                "query": expression, "candidates": CANDIDATES + 1}).fetchone()
+            rows = db.execute(_RANKED if plan.ranked else _NEWEST, {
+                "query": expression, "bound": bound or 0, "limit": per_page,
                 "offset": (page - 1) * per_page}).fetchall()
-            hits = self._hits(db, expression, [rowid for rowid, _ in ranked])
+            slugs = self._slugs(db, [rowid for rowid, _, _ in rows])
         except sqlite3.OperationalError as error:
             # Every term is quoted, so FTS5 should never fail to read a query; if it
             # does, the reader gets "no results", not a server error.
             log.warning("search for %r failed: %s", query.text, error)
             return Results((), 0)
-        total = ranked[0][1] if ranked else 0
+        hits = tuple(Hit(slugs[rowid], marked(title), marked(snippet))
+                     for rowid, title, snippet in rows)
         return Results(hits, min(total, CANDIDATES), total > CANDIDATES,
                        tuple(" ".join(term.words) for term in plan.left_out),
                        newest_first=not plan.ranked)
 
-    def _hits(self, db: sqlite3.Connection, expression: str,
-              rowids: list[int]) -> tuple[Hit, ...]:
+    def _slugs(self, db: sqlite3.Connection, rowids: list[int]) -> dict[int, str]:
         if not rowids:
-            return ()
-        names = [f"r{number}" for number in range(len(rowids))]
-        rows = db.execute(_MARKED % ", ".join(f":{name}" for name in names), {
-            "query": expression, "low": min(rowids), "high": max(rowids), "open": OPEN,
-            "close": CLOSE, "ellipsis": ELLIPSIS, **dict(zip(names, rowids, strict=True))})
-        found = {rowid: Hit(slug, marked(title), marked(snippet))
-                 for rowid, slug, title, snippet in rows}
-        return tuple(found[rowid] for rowid in rowids if rowid in found)
+            return {}
+        return dict(db.execute(f"SELECT id, slug FROM articles WHERE id IN "
+                               f"({', '.join('?' * len(rowids))})", rowids))

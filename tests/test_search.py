@@ -556,6 +556,21 @@ def test_workers_starting_together_build_the_index_once(tmp_path):
     assert sorted(outcomes) == [(0, PER_PAGE)] * 3 + [(1, PER_PAGE)]
 
 
+def test_a_forked_worker_opens_its_own_connection(app):
+    """gunicorn with preload_app forks workers after the app is built: SQLite connections
+    must not cross a fork, so each process opens its own."""
+    index = state(app).search
+    inherited = index._connection()
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=lambda: results.put((
+        index._connection() is inherited, len(index.search(search.parse("river")).hits))))
+    child.start()
+    assert results.get(timeout=60) == (False, PER_PAGE)
+    child.join(30)
+    assert index._connection() is inherited
+
+
 def test_a_reload_searches_the_new_content(tmp_path):
     """gunicorn's HUP starts workers on the new content: a new index, found at once."""
     content = write_content(tmp_path / "content", rivers=1)

@@ -178,8 +178,11 @@ def prepare(count: int, folder: Path, startup_cap: float) -> dict:
     script = folder / "uncached.lua"
     script.write_text(UNCACHED, encoding="utf-8")
     began = time.monotonic()
+    # No recycling after max_requests: a new worker at 100,000 articles loads the store
+    # for a minute or more, and this measures requests, not reloads.
     server, base = servers.start_gunicorn(env={"FLASK_CONTENT_DIR": str(content),
-                                               "FLASK_CACHE_DIR": str(cache)})
+                                               "FLASK_CACHE_DIR": str(cache)},
+                                          args=("--max-requests", "0"))
     row.update(server=server, startup_s=None)
     try:
         servers.wait_until_up(base + "/healthz", server, startup_cap)
