@@ -28,17 +28,12 @@ def body_with_dateline(article: Article) -> Markup:
     return body
 
 
-def page_number() -> int:
-    """`?page=N` as a number from 1; anything else is a page that does not exist (404)."""
-    raw = request.args.get("page", "1")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
-        abort(404)
-    return int(raw)
-
-
 @bp.get("/")
 def index():
-    number = page_number()
+    raw = request.args.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        abort(404)
+    number = int(raw)
     per_page = current_app.config["ARTICLES_PER_PAGE"]
     page_count = state().store.page_count(per_page)
     if not 1 <= number <= page_count:
@@ -104,6 +99,14 @@ def next_article(slug: str):
 SEARCH_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=60"
 
 
+def _search_page_number() -> int:
+    """`?page=N` as a number from 1; anything else is a page that does not exist (404)."""
+    raw = request.args.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+        abort(404)
+    return int(raw)
+
+
 def _search_filters() -> tuple[str | None, int | None]:
     """`section` and `year` as the index knows them; empty is none; unknown is a 404."""
     index = state().search
@@ -123,7 +126,7 @@ def _search_filters() -> tuple[str | None, int | None]:
 def search_page():
     """Full-text search (app/search.py), rendered on the server: no JavaScript needed."""
     text = " ".join(request.args.get("q", "").split())
-    number = page_number()
+    number = _search_page_number()
     section, year = _search_filters()
     if not text and number > 1:
         abort(404)

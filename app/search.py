@@ -20,7 +20,8 @@ Ranking: BM25 over the newest CANDIDATES matches (rowids follow the store's orde
 first, and FTS5 hands matches out in rowid order). A query matching fewer articles than
 that (almost every query with a specific word) is ranked over all its matches; a common
 word at 100,000 articles would otherwise cost BM25 over every article (over 100 ms) for
-each page of results. docs/search.md has the measurements.
+each page of results. A term in most articles is left out of a query that has others, as
+BM25 gives it no weight anyway (SearchIndex.plan). docs/search.md has the measurements.
 
 The reader's query: words are searched as words, quoted text as a phrase, and the last word
 as a prefix (`strat` finds `strategy`). Each term goes to FTS5 as a quoted string, so its
@@ -49,14 +50,15 @@ from .articles import Article
 
 log = logging.getLogger(__name__)
 
-# Bump when what goes into the index changes (schema, tokenizer, text extraction): the key
-# changes with it, so every site builds a fresh index on its next start.
+# The key hashes this and SCHEMA's text, so every site builds a fresh index on its next
+# start when either changes: bump it when the indexed text changes (plain_text, _body,
+# _extra, the facets).
 SCHEMA_VERSION = 1
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 # Prefixes of this length have their own index: without it, FTS5 merges the matches of
-# every word starting with the prefix on each query (30 ms for `whe` at 100,000 articles),
-# and three-letter prefixes are the ones matching the most words. It adds a fifth to the
-# index's size; longer prefixes match fewer words and merge quickly.
+# every word starting with the prefix in each statement (5.5 ms for `whe` at 100,000
+# articles), and three-letter prefixes are the ones matching the most words. It adds a
+# fifth to the index's size; longer prefixes match fewer words and merge faster.
 PREFIX_INDEX = 3
 # title: the headline; extra: section, dateline, authors and tags; body: the standfirst
 # (when it is not the first paragraph) and the text; facets: one token per filter value

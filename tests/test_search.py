@@ -169,6 +169,12 @@ def test_the_headline_weighs_more_than_the_body(client):
     assert set(found) == {"harbour-in-headline", "harbour-in-body", "budget-day"}
 
 
+def test_ties_go_to_the_newest(client):
+    # The river articles say the same thing in the same number of words: equal scores.
+    found = slugs(get(client, q="centimetres overnight"))
+    assert found == [f"river-{number:02d}" for number in range(RIVERS - 1, RIVERS - 11, -1)]
+
+
 @pytest.mark.parametrize("query", [
     "defense OR budget", "defense AND budget", "NOT defense", "defense NOT budget",
     "NEAR(defense budget)", "title:budget", "{title}: budget", "defense*", "*", "^defense",
