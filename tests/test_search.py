@@ -23,6 +23,7 @@ from lxml import etree
 
 from app import create_app, search
 from app.articles import Article
+from app.content import load_store
 from app.state import state
 from tests.support import ROOT, SITE_URL, html
 from tools import servers
@@ -595,6 +596,23 @@ def test_a_reload_searches_the_new_content(tmp_path):
         process.send_signal(signal.SIGHUP)
         servers.wait_for(found, "the new article in search after HUP", timeout=60)
     assert len(list((tmp_path / "cache" / "search").glob("*.sqlite"))) == 2
+
+
+# --- The benchmark's premises (tools/bench/search.py) ----------------------------------------
+
+def test_the_benchmark_content_holds_what_it_measures(tmp_path):
+    from tools.bench import search as bench
+
+    (tmp_path / "articles").mkdir()
+    bench.generate(tmp_path / "articles", 200)
+    index = search.open_index(tmp_path / "cache", list(load_store(tmp_path)))
+    common, rare, phrase, prefix = (search.parse(text) for text in bench.QUERIES.values())
+    assert index.search(common).total == 200 and index.search(common).newest_first
+    assert index.search(rare).total == 10
+    assert index.search(phrase).total == 10  # one article in twenty
+    assert index.plan(prefix).terms[0].prefix and index.search(prefix).total > 0
+    # The tail the uncached runs add is no word: the same search, another cache key.
+    assert search.parse('"prime minister" ,.;!?-~_').terms == phrase.terms
 
 
 # --- Generated queries ---------------------------------------------------------------------
