@@ -16,6 +16,7 @@ from . import (
     media_views,
     reader,
     rendering,
+    search,
     security,
     static_files,
 )
@@ -31,8 +32,9 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings, then the article store and its listings (all or
     nothing), then routes.
 
-    A bad setting raises ConfigError and a content problem ContentErrors, here, before
-    any request is served. The editors' commands (app/cli.py) do not build an app: they
+    A bad setting raises ConfigError, a content problem ContentErrors, and a search index
+    that can be neither opened nor built SearchIndexError, here, before any request is
+    served. The editors' commands (app/cli.py) do not build an app: they
     read the files themselves, so they work when the site cannot start.
     """
     if not (ROOT / "templates").is_dir():
@@ -61,6 +63,8 @@ def create_app(config: dict | None = None) -> Flask:
         security_headers=security.header_set(app.config, style),
         follow_links=follow_links(app.config["SOCIAL_PROFILES"]),
         clock=utc_now,
+        search=search.open_index(Path(app.config["CACHE_DIR"]) / "search", list(store)),
+        search_pages=PageCache(search.CACHED_BYTES),
     )
 
     for module in (icons, static_files, rendering, errors, security, media_views):

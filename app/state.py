@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .listings import Listings
     from .media import MediaCache
     from .responses import PageCache
+    from .search import SearchIndex
     from .share import Link
     from .static_files import StaticFiles
 
@@ -36,6 +37,10 @@ class SiteState:
     security_headers: dict[str, str]
     follow_links: tuple[Link, ...]  # the footer's follow bar, on every page
     clock: Callable[[], datetime]  # "now" for the news sitemap; tests set their own
+    search: SearchIndex  # the full-text index of the store's articles (app/search.py)
+    # Rendered search results, apart from `pages` and smaller: any query is a new page,
+    # so a flood of them evicts only other search results, never an article.
+    search_pages: PageCache
     # (Cache-Control value, embeddable) -> the headers every response ends with
     # (responses._tail).
     response_tails: dict[tuple[str, bool], tuple[tuple[str, str], ...]] = field(
