@@ -1,11 +1,13 @@
-"""Articles and the in-memory store that serves them.
+"""Articles and the stores that serve them in reading order.
 
-Content is fixed while a process runs, so the store is built once at start-up and
-never changes afterwards: every thread and every worker can read it without locks.
+Content is fixed while a process runs, so a store is built (or opened) once at start-up
+and never changes afterwards: every thread and every worker can read it without locks.
+ArticleStore holds its articles in memory; the site opens the compiled content instead
+(app/compiled.py), which reads them from disk as pages need them.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -68,7 +70,7 @@ def last_change(articles: Iterable[Article]) -> datetime | None:
 
 def page_of(items: Sequence, number: int, per_page: int) -> tuple:
     """Page `number` (from 1) of `items`: a slice, whatever their number; empty past the
-    end. The front page and every listing page their articles with this."""
+    end. Every listing pages its articles with this (the store has page())."""
     if number < 1 or per_page < 1:
         return ()
     start = (number - 1) * per_page
@@ -84,29 +86,94 @@ class DuplicateSlug(ValueError):
     """Two articles claim the same URL; serving either would hide the other."""
 
 
-def clashes(articles: Iterable[Article]) -> Iterator[tuple[Article, Article, str]]:
+def clashes(articles: Iterable[Article], text: Callable[[Article], Hashable] | None = None
+            ) -> Iterator[tuple[Article, Article, str]]:
     """(earlier, later, what they share) for each article that repeats an earlier one:
     the same slug (one URL, two articles), or the same headline and text under two slugs
     (a page imported twice). The store refuses the first; the content check reports both.
+
+    `text` gives what "the same headline and text" compares (by default the two
+    themselves; the compiled content compares a hash of them, app/compiled.py).
     """
     by_slug: dict[str, Article] = {}
-    by_text: dict[tuple[str, str], Article] = {}
+    by_text: dict[Hashable, Article] = {}
     for article in articles:
         earlier = by_slug.setdefault(article.slug, article)
         if earlier is not article:
             yield earlier, article, "slug"
             continue
-        earlier = by_text.setdefault((article.title, article.body_html), article)
+        same = text(article) if text is not None else (article.title, article.body_html)
+        earlier = by_text.setdefault(same, article)
         if earlier is not article:
             yield earlier, article, "headline and text"
 
 
-class ArticleStore:
-    """Articles newest first (ties by slug), found by slug in O(1).
+class Store:
+    """Articles in reading order: newest first (ties by slug), found by slug.
 
     The order is what readers see on the front page and what "Next Article" follows:
-    next() goes one step older and wraps from the oldest back to the newest.
+    next() goes one step older and wraps from the oldest back to the newest. A position
+    is a place in that order (0 for the newest). Subclasses say how many articles there
+    are, where a slug stands and which article stands where: ArticleStore holds them all
+    in memory, compiled.CompiledStore reads them from the compiled content on disk.
     """
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def position(self, slug: str) -> int | None:
+        """Where `slug` stands in reading order (0 for the newest), or None."""
+        raise NotImplementedError
+
+    def at(self, position: int) -> Article:
+        """The article at `position` (0 <= position < len(self))."""
+        raise NotImplementedError
+
+    def slice(self, start: int, stop: int) -> Iterator[Article]:
+        """The articles from `start` to before `stop`, in reading order."""
+        return (self.at(position) for position in range(max(0, start), min(stop, len(self))))
+
+    def __iter__(self) -> Iterator[Article]:
+        return self.slice(0, len(self))
+
+    def __contains__(self, slug: object) -> bool:
+        return isinstance(slug, str) and self.position(slug) is not None
+
+    def get(self, slug: str) -> Article | None:
+        position = self.position(slug)
+        return None if position is None else self.at(position)
+
+    def next(self, slug: str) -> Article | None:
+        """The article after `slug` in reading order, or None if `slug` is unknown."""
+        position = self.position(slug)
+        if position is None:
+            return None
+        return self.at((position + 1) % len(self))
+
+    def newest(self) -> Article:
+        return self.at(0)
+
+    def oldest(self) -> Article:
+        return self.at(len(self) - 1)
+
+    def page(self, number: int, per_page: int) -> tuple[Article, ...]:
+        """Articles on front-page `number` (from 1); empty past the end."""
+        if number < 1 or per_page < 1:
+            return ()
+        start = (number - 1) * per_page
+        return tuple(self.slice(start, start + per_page))
+
+    def page_count(self, per_page: int) -> int:
+        """Number of front pages; an empty site still has one (empty) page."""
+        return page_count(len(self), per_page)
+
+    def last_change(self) -> datetime | None:
+        """The newest `modified` of all (None for none): the front page's own date."""
+        return last_change(self)
+
+
+class ArticleStore(Store):
+    """Articles held in memory, newest first (ties by slug), found by slug in O(1)."""
 
     def __init__(self, articles: Iterable[Article] = ()):
         ordered = sorted(articles, key=lambda a: a.slug)
@@ -123,28 +190,11 @@ class ArticleStore:
     def __iter__(self) -> Iterator[Article]:
         return iter(self._articles)
 
-    def __contains__(self, slug: object) -> bool:
-        return slug in self._index
-
-    def get(self, slug: str) -> Article | None:
-        position = self._index.get(slug)
-        return None if position is None else self._articles[position]
-
-    def next(self, slug: str) -> Article | None:
-        """The article after `slug` in reading order, or None if `slug` is unknown."""
-        position = self._index.get(slug)
-        if position is None:
-            return None
-        return self._articles[(position + 1) % len(self._articles)]
-
     def position(self, slug: str) -> int | None:
-        """Where `slug` stands in reading order (0 for the newest), or None."""
         return self._index.get(slug)
 
-    def page(self, number: int, per_page: int) -> tuple[Article, ...]:
-        """Articles on front-page `number` (from 1); empty past the end."""
-        return page_of(self._articles, number, per_page)
+    def at(self, position: int) -> Article:
+        return self._articles[position]
 
-    def page_count(self, per_page: int) -> int:
-        """Number of front pages; an empty site still has one (empty) page."""
-        return page_count(len(self._articles), per_page)
+    def slice(self, start: int, stop: int) -> Iterator[Article]:
+        return iter(self._articles[max(0, start):max(0, stop)])

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from . import compiled
 from .articles import Article, ArticleStore, clashes
 from .config import ConfigError, settings, time_zone
 from .content import (
@@ -27,7 +28,7 @@ from .content import (
     read_articles,
 )
 from .importer import ImportProblem, import_page
-from .listings import GROUPS, names_of, read_site, slug_of, unused_authors
+from .listings import GROUPS, names_of, slug_of, unused_authors
 from .media import Pictures
 
 
@@ -40,15 +41,19 @@ def configured_content_dir() -> Path:
                                    "give --content-dir") from None
 
 
+def configured_cache_dir() -> Path | None:
+    """CACHE_DIR as the site would read it, or None when the settings are broken."""
+    try:
+        return Path(settings()["CACHE_DIR"])
+    except ConfigError:
+        return None
+
+
 def pictures_in(content_dir: Path) -> Pictures:
     """The pictures as the site finds them: checked by decoding them, unless the site's
     CACHE_DIR already holds them (made from the same bytes). Nothing is written there;
     the site makes the pictures when it starts."""
-    try:
-        cache_dir = settings()["CACHE_DIR"]
-    except ConfigError:
-        cache_dir = None
-    return Pictures(content_dir, cache_dir)
+    return Pictures(content_dir, configured_cache_dir())
 
 
 content_dir_option = click.option(
@@ -107,9 +112,14 @@ def list_articles(section: str | None, tag: str | None, author: str | None,
 @content_dir_option
 def check_articles(content_dir: Path) -> None:
     """Load every article and author file as the site would; report every problem
-    (exit status 1), names that make one address included."""
-    found, authors, errors = read_site(content_dir, configured_time_zone(),
-                                       pictures_in(content_dir))
+    (exit status 1), names that make one address included.
+
+    The check is the site's own build of the compiled content (app/compiled.py), writing
+    nothing: files unchanged since the site's last start keep the records it made of
+    them, so on a large site only the files edited since are read again."""
+    checked = compiled.check(content_dir, configured_cache_dir(), configured_time_zone(),
+                             pictures_in(content_dir))
+    found, authors, errors = checked.facts, checked.authors, checked.problems
     for error in errors:
         click.echo(str(error))
     if errors:

@@ -11,6 +11,7 @@ editor can fix it; the site refuses to start rather than serve half its content.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -544,25 +545,44 @@ def articles_dir(content_dir: Path) -> Path:
     return Path(content_dir) / "articles"
 
 
+def folder_files(directory: Path) -> list[str]:
+    """The names of the Markdown files in `directory` that are read, in name order.
+
+    Files whose name starts with a dot are not articles: macOS's AppleDouble
+    "._name.md", an editor's lock or backup (".#name.md"), the import's own temporary file.
+    """
+    with os.scandir(directory) as entries:
+        return sorted(entry.name for entry in entries
+                      if entry.name.endswith(".md") and not entry.name.startswith("."))
+
+
+def check_bytes(raw: bytes, path: str, check) -> tuple[object | None, list[ContentError]]:
+    """What `check(text, path, file stem)` makes of a file's bytes; bytes that are not
+    UTF-8 text are one problem."""
+    try:
+        text = utf8_text(raw)
+    except NotUTF8 as error:
+        return None, [ContentError(path, "is not UTF-8 text", error.line)]
+    return check(text, path, Path(path).stem)
+
+
+def unreadable(path: str, error: OSError) -> ContentError:
+    return ContentError(path, f"cannot be read: {error.strerror}")
+
+
 def _read_folder(directory: Path, check) -> tuple[list, list[ContentError]]:
-    """What `check(text, path, file stem)` makes of each Markdown file in `directory`, in
-    name order, and every problem found; a file that is not UTF-8 text is one problem."""
+    """What `check(text, path, file stem)` makes of each Markdown file in `directory`
+    (folder_files), in name order, and every problem found."""
     found: list = []
     errors: list[ContentError] = []
-    for file in sorted(directory.glob("*.md")):
-        if file.name.startswith("."):
-            # Not an article: macOS's AppleDouble "._name.md", an editor's lock or
-            # backup (".#name.md"), the import's own temporary file.
-            continue
+    for name in folder_files(directory):
+        file = directory / name
         try:
-            text = utf8_text(file.read_bytes())
+            raw = file.read_bytes()
         except OSError as error:
-            errors.append(ContentError(str(file), f"cannot be read: {error.strerror}"))
+            errors.append(unreadable(str(file), error))
             continue
-        except NotUTF8 as error:
-            errors.append(ContentError(str(file), "is not UTF-8 text", error.line))
-            continue
-        item, problems = check(text, str(file), file.stem)
+        item, problems = check_bytes(raw, str(file), check)
         errors.extend(problems)
         if item is not None:
             found.append(item)
@@ -580,10 +600,17 @@ def read_articles(content_dir: Path, pictures: Pictures | None = None
     if pictures is None:
         pictures = Pictures(content_dir)
     articles, errors = _read_folder(directory, partial(check_article, pictures=pictures))
-    found = list(clashes(articles))
-    errors.extend(_clash_error(*clash) for clash in found)
+    articles, clash_errors = without_clashes(articles)
+    return articles, errors + clash_errors
+
+
+def without_clashes(articles: list, text=None) -> tuple[list, list[ContentError]]:
+    """`articles` without those that repeat an earlier one (articles.clashes, `text` as
+    it takes it), and a ContentError for each that does."""
+    found = list(clashes(articles, text))
     repeats = {id(later) for _, later, _ in found}
-    return [article for article in articles if id(article) not in repeats], errors
+    return ([article for article in articles if id(article) not in repeats],
+            [_clash_error(*clash) for clash in found])
 
 
 def check_author(text: str, path: str, slug: str) -> tuple[Author | None, list[ContentError]]:

@@ -2,10 +2,12 @@
 front page, and the related stories under each article.
 
 A listing is a name (a section, a tag, an author, a year or a month), the address made
-from it, and its articles newest first (the store's order). All of them, and every
-article's related stories, are computed once, when the content loads (build()), and kept
-in the app's state: a listing page is then a dictionary lookup and a slice, whatever the
-number of articles.
+from it, and its articles newest first (the store's order), kept as their positions in the
+store (Members). All of them are computed once per content version (collect(): when the
+content is compiled, app/compiled.py, or by build() for a store in memory), so a listing
+page is a dictionary lookup and a slice, whatever the number of articles. An article's
+related stories are found when its page is rendered, from the newest end of its section's
+and tags' listings, so their cost is bounded too (related_for()).
 
 Addresses are made from names by python-slugify ('Défense & Sécurité' -> 'defense-securite').
 Two different names that make the same address would share one page, so that is a content
@@ -14,8 +16,9 @@ Years and months are counted in the site's time zone (SITE_TIMEZONE).
 """
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from functools import cache
@@ -24,7 +27,7 @@ from pathlib import Path
 
 from slugify import slugify
 
-from .articles import Article, ArticleStore, Author, last_change
+from .articles import Article, ArticleStore, Author, Store
 from .content import ContentError, ContentErrors, field_line_in, read_articles, read_authors
 from .media import Pictures
 
@@ -53,6 +56,48 @@ def names_of(article: Article, group: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(getattr(article, GROUPS[group][0])))
 
 
+class Members(Sequence):
+    """A listing's articles, newest first: their positions in the store, and the store
+    they are read from when a page needs them.
+
+    The positions are given, or loaded by `load` when first needed (the compiled content
+    keeps each listing's positions on disk, `count` says how many there are): a listing
+    costs its name until someone reads it, then four bytes an article.
+    """
+
+    __slots__ = ("_store", "_positions", "_count", "_load")
+
+    def __init__(self, store: Store, positions: Sequence[int] | None = None, *,
+                 count: int | None = None, load: Callable[[], Sequence[int]] | None = None):
+        if positions is None and (count is None or load is None):
+            raise ValueError("Members needs its positions, or their count and a loader")
+        self._store = store
+        self._positions = positions
+        self._count = len(positions) if positions is not None else count
+        self._load = load
+
+    @property
+    def positions(self) -> Sequence[int]:
+        if self._positions is None:
+            self._positions = self._load()  # two threads may both load: the same values
+        return self._positions
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self._store.at(position) for position in self.positions[index])
+        return self._store.at(self.positions[index])
+
+    def __iter__(self) -> Iterator[Article]:
+        at = self._store.at
+        return (at(position) for position in self.positions)
+
+    def __repr__(self) -> str:
+        return f"<Members: {self._count} articles>"
+
+
 @dataclass(frozen=True)
 class Listing:
     """One listing page's subject and its articles, newest first.
@@ -63,7 +108,7 @@ class Listing:
 
     path: tuple[str, ...]
     name: str
-    articles: tuple[Article, ...]
+    articles: Sequence[Article]  # Members, read from the store as needed
     modified: datetime | None  # the newest change among its articles (the sitemap's lastmod)
     bio_html: str = ""  # an author's biography, from content/authors/<slug>.md
     source_path: str = field(default="", compare=False)
@@ -105,6 +150,21 @@ class Listing:
         return self.path[:-1] if self.group == ARCHIVE and len(self.path) > 1 else None
 
 
+class Related:
+    """Each article's related stories by slug (`related.get(slug, ())`), found when asked
+    for (related_for): a page asks once, then its bytes are cached."""
+
+    def __init__(self, store: Store, by_path: dict[tuple[str, ...], Listing]):
+        self._store = store
+        self._by_path = by_path
+
+    def get(self, slug: str, default=None) -> tuple[Article, ...] | None:
+        article = self._store.get(slug)
+        if article is None:
+            return default
+        return related_for(self._store, self._by_path, article)
+
+
 @dataclass(frozen=True)
 class Listings:
     """Every listing by path, the archive's years and months, and related stories."""
@@ -112,7 +172,7 @@ class Listings:
     by_path: dict[tuple[str, ...], Listing]
     years: tuple[Listing, ...] = ()  # newest first
     months: dict[str, tuple[Listing, ...]] = field(default_factory=dict)  # "2016" -> Jan first
-    related: dict[str, tuple[Article, ...]] = field(default_factory=dict)  # by article slug
+    related: Related | dict[str, tuple[Article, ...]] = field(default_factory=dict)  # by slug
 
     def get(self, *path: str) -> Listing | None:
         return self.by_path.get(path)
@@ -217,14 +277,23 @@ def read_site(content_dir: Path, zone: tzinfo, pictures: Pictures | None = None
     articles, errors = read_articles(content_dir, pictures)
     authors, author_errors = read_authors(content_dir)
     errors += author_errors
-    errors += name_errors(articles, authors)
-    errors += archive_errors(articles, zone)
+    errors += between_files(articles, authors, zone)
     return articles, authors, errors
+
+
+def between_files(articles: Iterable[Article], authors: Iterable[Author], zone: tzinfo
+                  ) -> list[ContentError]:
+    """The problems no file has on its own (after each file's and the clashes'): two
+    names making one address, and dates the archive cannot place. Only the articles'
+    section, tags, authors, published and source_path are read."""
+    articles = list(articles)
+    return name_errors(articles, authors) + archive_errors(articles, zone)
 
 
 def load(content_dir: Path, zone: tzinfo, pictures: Pictures | None = None
          ) -> tuple[ArticleStore, Listings]:
-    """The store and its listings, or ContentErrors listing every problem."""
+    """The store (in memory) and its listings, or ContentErrors listing every problem.
+    (The site opens the compiled content instead: app/compiled.py.)"""
     articles, authors, errors = read_site(Path(content_dir), zone, pictures)
     if errors:
         raise ContentErrors(errors)
@@ -232,33 +301,66 @@ def load(content_dir: Path, zone: tzinfo, pictures: Pictures | None = None
     return store, build(store, authors, zone)
 
 
-def build(store: ArticleStore, authors: Iterable[Author], zone: tzinfo) -> Listings:
-    """Every listing of the store's articles (checked by read_site first), and the
-    related stories of each article."""
-    members: dict[tuple[str, ...], list[Article]] = defaultdict(list)
-    names: dict[tuple[str, ...], str] = {}
-    for article in store:  # newest first, so every listing is too
+@dataclass
+class Collected:
+    """What collect() finds: each listing's name, positions and newest change."""
+
+    names: dict[tuple[str, ...], str] = field(default_factory=dict)
+    positions: dict[tuple[str, ...], array] = field(default_factory=dict)
+    modified: dict[tuple[str, ...], datetime] = field(default_factory=dict)
+    last_change: datetime | None = None  # the newest change of all (the archive index's)
+
+
+def collect(articles: Iterable[Article], zone: tzinfo) -> Collected:
+    """Every listing of `articles`, given in the store's order (newest first, so every
+    listing is too) and checked by read_site first. Only the fields listings use are
+    read (section, tags, authors, published, modified), once each, in one pass."""
+    found = Collected()
+    names, positions, modified = found.names, found.positions, found.modified
+    for position, article in enumerate(articles):
+        paths = []
         for group in GROUPS:
             for name in names_of(article, group):
                 path = (group, slug_of(name))
                 names.setdefault(path, name)
-                members[path].append(article)
+                paths.append(path)
         day = archive_day(article, zone)
         year, month = f"{day.year:04d}", f"{day.month:02d}"
         names[(ARCHIVE, year)] = year
         names[(ARCHIVE, year, month)] = f"{MONTHS[day.month - 1]} {day.year}"
-        members[(ARCHIVE, year)].append(article)
-        members[(ARCHIVE, year, month)].append(article)
+        changed = article.modified
+        if found.last_change is None or changed > found.last_change:
+            found.last_change = changed
+        for path in (*paths, (ARCHIVE, year), (ARCHIVE, year, month)):
+            members = positions.get(path)
+            if members is None:
+                members = positions[path] = array("i")
+            members.append(position)
+            if path not in modified or changed > modified[path]:
+                modified[path] = changed
+    return found
 
+
+def build(store: Store, authors: Iterable[Author], zone: tzinfo) -> Listings:
+    """Every listing of the store's articles (checked by read_site first), and their
+    related stories (found when asked for)."""
+    found = collect(store, zone)
     bios = {("authors", author.slug): author for author in authors}
     by_path = {}
-    for path, articles in members.items():
+    for path, positions in found.positions.items():
         author = bios.get(path)
         by_path[path] = Listing(
-            path=path, name=names[path], articles=tuple(articles),
-            modified=last_change(articles),
+            path=path, name=found.names[path], articles=Members(store, positions),
+            modified=found.modified[path],
             bio_html=author.bio_html if author else "",
             source_path=author.source_path if author else "")
+    return assemble(store, by_path, found.last_change)
+
+
+def assemble(store: Store, by_path: dict[tuple[str, ...], Listing],
+             last_change: datetime | None) -> Listings:
+    """Listings from every listing of `store` by path: the archive's years (newest first)
+    and each year's months (January first), its index, and the related stories."""
     archive = sorted((path for path in by_path if path[0] == ARCHIVE), reverse=True)
     years = tuple(by_path[path] for path in archive if len(path) == 2)  # newest first
     months: dict[str, list[Listing]] = defaultdict(list)
@@ -267,39 +369,45 @@ def build(store: ArticleStore, authors: Iterable[Author], zone: tzinfo) -> Listi
             months[path[1]].append(by_path[path])
     if years:
         by_path[(ARCHIVE,)] = Listing(path=(ARCHIVE,), name="Archive", articles=(),
-                                      modified=last_change(store))
+                                      modified=last_change)
     return Listings(by_path=by_path, years=years,
                     months={year: tuple(listings) for year, listings in months.items()},
-                    related=related_stories(store, by_path))
+                    related=Related(store, by_path))
 
 
-def related_stories(store: ArticleStore, by_path: dict[tuple[str, ...], Listing],
+def related_stories(store: Store, by_path: dict[tuple[str, ...], Listing],
                     limit: int = RELATED_STORIES) -> dict[str, tuple[Article, ...]]:
-    """Up to `limit` stories for each article: the newest of its section first, then the
-    newest sharing the most of its tags; never the article itself or its Next article.
-
-    Each listing is read from its newest end and only as far as needed, so the cost per
-    article is bounded, whatever the size of its section or tags. Equal answers (most of
-    a section's articles get the same newest stories) are kept once.
-    """
+    """Every article's related stories (related_for), equal answers kept once (most of a
+    section's articles get the same newest stories)."""
     related: dict[str, tuple[Article, ...]] = {}
     kept: dict[tuple[str, ...], tuple[Article, ...]] = {}
     for article in store:
-        following = store.next(article.slug)
-        skip = {article.slug, following.slug if following else article.slug}
-        picks: list[Article] = []
-        if article.section:
-            section = by_path[("sections", slug_of(article.section))]
-            picks += islice((a for a in section.articles if a.slug not in skip), limit)
-        if len(picks) < limit and article.tags:
-            skip.update(a.slug for a in picks)
-            picks += _sharing_tags(store, by_path, article, skip, limit - len(picks))
-        chosen = tuple(picks)
+        chosen = related_for(store, by_path, article, limit)
         related[article.slug] = kept.setdefault(tuple(a.slug for a in chosen), chosen)
     return related
 
 
-def _sharing_tags(store: ArticleStore, by_path: dict, article: Article, skip: set[str],
+def related_for(store: Store, by_path: dict[tuple[str, ...], Listing], article: Article,
+                limit: int = RELATED_STORIES) -> tuple[Article, ...]:
+    """Up to `limit` stories for `article`: the newest of its section first, then the
+    newest sharing the most of its tags; never the article itself or its Next article.
+
+    Each listing is read from its newest end and only as far as needed, so the cost is
+    bounded, whatever the size of its section or tags.
+    """
+    following = store.next(article.slug)
+    skip = {article.slug, following.slug if following else article.slug}
+    picks: list[Article] = []
+    if article.section:
+        section = by_path[("sections", slug_of(article.section))]
+        picks += islice((a for a in section.articles if a.slug not in skip), limit)
+    if len(picks) < limit and article.tags:
+        skip.update(a.slug for a in picks)
+        picks += _sharing_tags(store, by_path, article, skip, limit - len(picks))
+    return tuple(picks)
+
+
+def _sharing_tags(store: Store, by_path: dict, article: Article, skip: set[str],
                   wanted: int) -> list[Article]:
     """The `wanted` stories sharing most tags with `article`, newest first among equals,
     from the newest CANDIDATES_PER_TAG of each of its tags."""

@@ -8,20 +8,26 @@ stems English (porter: `ministers` finds `minister`). No service to run, nothing
 JavaScript.
 
 The index is a file, CACHE_DIR/search/<key>.sqlite, where the key hashes the schema
-version and every indexed field of every article (content_key). The first worker that
-needs it builds it under a lock file, into a temporary name, and renames it into place;
-the workers that start beside it wait on the lock, then open the finished file read-only.
-So no worker ever sees half an index, four workers starting together build it once, and a
-HUP with new content gives a new key, hence a new file. A build that fails leaves every
+version and the content version: the compiled content's key (key_for; app/compiled.py),
+or every indexed field of every article (content_key) for a list of articles. The first
+worker that needs it builds it under a lock file, into a temporary name, and renames it
+into place; the workers that start beside it wait on the lock, then open the finished file
+read-only. So no worker ever sees half an index, four workers starting together build it
+once, and a HUP with new content gives a new key, hence a new file. When the previous
+version's index is there and few articles changed (the usual publish: one new article),
+the new file is that index copied and patched (patch()), not built again: seconds instead
+of minutes at 100,000 articles, and the same results. A build that fails leaves every
 existing file as it was and stops start-up with one message (SearchIndexError). The most
 recently used KEEP files stay; older ones are removed.
 
 Ranking: BM25 over the newest CANDIDATES matches (rowids follow the store's order, newest
-first, and FTS5 hands matches out in rowid order). A query matching fewer articles than
-that (almost every query with a specific word) is ranked over all its matches; a common
-word at 100,000 articles would otherwise cost BM25 over every article (over 100 ms) for
-each page of results. A term in most articles is left out of a query that has others, as
-BM25 gives it no weight anyway (SearchIndex.plan). docs/search.md has the measurements.
+first, and FTS5 hands matches out in rowid order; they are spaced ROWID_GAP apart, so a
+patch can put a new article between two others without renumbering them). A query
+matching fewer articles than that (almost every query with a specific word) is ranked
+over all its matches; a common word at 100,000 articles would otherwise cost BM25 over
+every article (over 100 ms) for each page of results. A term in most articles is left
+out of a query that has others, as BM25 gives it no weight anyway (SearchIndex.plan).
+docs/search.md has the measurements.
 
 The reader's query: words are searched as words, quoted text as a phrase, and the last word
 as a prefix (`strat` finds `strategy`). Each term goes to FTS5 as a quoted string, so its
@@ -36,11 +42,12 @@ import json
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,8 +59,8 @@ log = logging.getLogger(__name__)
 
 # The key hashes this and SCHEMA's text, so every site builds a fresh index on its next
 # start when either changes: bump it when the indexed text changes (plain_text, _body,
-# _extra, the facets).
-SCHEMA_VERSION = 1
+# _extra, the facets) or the rowids do.
+SCHEMA_VERSION = 2
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 # Prefixes of this length have their own index: without it, FTS5 merges the matches of
 # every word starting with the prefix in each statement (5.5 ms for `whe` at 100,000
@@ -83,6 +90,16 @@ MIN_PREFIX = 3
 KEEP = 3
 # A build's temporary file untouched for this long belongs to a build that died.
 STALE_BUILD_S = 3600
+# The newest article's rowid in a fresh build, and the space between two articles'. A patch
+# gives a new article a rowid between its neighbours' (a new newest one: below the
+# newest's), so the articles already indexed keep theirs; when no room is left, the
+# index is built again.
+FIRST_ROWID = 2**61
+ROWID_GAP = 2**20
+# A patch copies the previous index and changes the articles that changed: worth it while
+# they are few; past this many (or this share of the index), a fresh build is as quick.
+PATCH_AT_MOST = 20_000
+PATCH_SHARE = 0.2
 # Bytes of rendered results pages each worker keeps: about 200 pages of some 20 KB with
 # their compressed forms (a PageCache apart from the articles', so queries evict only
 # other results).
@@ -133,12 +150,22 @@ def _extra(article: Article) -> str:
                            *article.tags)))
 
 
-def _section_token(number: int) -> str:
-    return f"zsection{number}"
+def _section_token(section: str) -> str:
+    """The facet token of a section: from a hash of its name, so a new section changes
+    no other article's tokens."""
+    return "zsection" + hashlib.blake2b(section.encode("utf-8", "surrogatepass"),
+                                        digest_size=8).hexdigest()
 
 
 def _year_token(year: int) -> str:
     return f"zyear{year}"
+
+
+def key_for(content_version: str) -> str:
+    """The index's name for a content version named elsewhere (the compiled content's
+    key, which changes with any article, the order or the code that reads them)."""
+    return hashlib.blake2b(f"search index {SCHEMA_VERSION}\n{SCHEMA}\n{content_version}"
+                           .encode(), digest_size=16).hexdigest()
 
 
 def content_key(articles: Iterable[Article]) -> str:
@@ -169,21 +196,48 @@ CREATE VIRTUAL TABLE docs USING fts5({', '.join(COLUMNS)}, prefix='{PREFIX_INDEX
 """
 
 
-def _rows(articles: Sequence[Article], sections: dict[str, int]) -> Iterator[tuple]:
-    for rowid, article in enumerate(articles, start=1):
-        facets = [_year_token(article.published.year)]
+class _Facets:
+    """What build and patch learn while they read the articles: the sections and years
+    to filter by, how many articles, and each article's (rowid, slug)."""
+
+    def __init__(self):
+        self.sections: set[str] = set()
+        self.years: set[int] = set()
+        self.slugs: list[tuple[int, str]] = []
+
+    def info(self, key: str, count: int) -> list[tuple[str, str]]:
+        return [("key", key), ("schema", str(SCHEMA_VERSION)), ("articles", str(count)),
+                ("sections", json.dumps(sorted(self.sections))),
+                ("years", json.dumps(sorted(self.years, reverse=True)))]
+
+
+def _rows(numbered: Iterable[tuple[int, Article]], facets: _Facets) -> Iterator[tuple]:
+    """The FTS5 rows of (rowid, article) pairs, noting each article in `facets`."""
+    for rowid, article in numbered:
+        tokens = [_year_token(article.published.year)]
+        facets.years.add(article.published.year)
         if article.section:
-            facets.append(_section_token(sections[article.section]))
-        yield (rowid, clean(article.title), _extra(article), _body(article), " ".join(facets))
+            tokens.append(_section_token(article.section))
+            facets.sections.add(article.section)
+        facets.slugs.append((rowid, article.slug))
+        yield (rowid, clean(article.title), _extra(article), _body(article), " ".join(tokens))
 
 
-def build(path: Path, articles: Sequence[Article], key: str) -> None:
-    """Write the index of `articles` (in the store's order) to `path`, whole or not at all:
-    it is written under a temporary name and renamed into place once complete."""
+def _numbered(articles: Iterable[Article]) -> Iterator[tuple[int, Article]]:
+    """Each article with its rowid in a fresh build: FIRST_ROWID, then a gap between two."""
+    return ((FIRST_ROWID + position * ROWID_GAP, article)
+            for position, article in enumerate(articles))
+
+
+_INSERT = f"INSERT INTO docs (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)"
+
+
+def build(path: Path, articles: Iterable[Article], key: str) -> None:
+    """Write the index of `articles` (in the store's order, read once) to `path`, whole
+    or not at all: it is written under a temporary name and renamed into place once
+    complete."""
     temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    sections = sorted({article.section for article in articles if article.section})
-    numbers = {section: number for number, section in enumerate(sections)}
-    years = sorted({article.published.year for article in articles}, reverse=True)
+    facets = _Facets()
     try:
         db = sqlite3.connect(temporary, isolation_level=None)
         try:
@@ -196,25 +250,134 @@ def build(path: Path, articles: Sequence[Article], key: str) -> None:
             # articles): the 'optimize' below merges everything once.
             db.execute("INSERT INTO docs (docs, rank) VALUES ('automerge', 0)")
             db.execute("INSERT INTO docs (docs, rank) VALUES ('crisismerge', 10000)")
-            db.executemany("INSERT INTO articles (id, slug) VALUES (?, ?)",
-                           enumerate((article.slug for article in articles), start=1))
-            db.executemany(f"INSERT INTO docs (rowid, {', '.join(COLUMNS)}) "
-                           "VALUES (?, ?, ?, ?, ?)", _rows(articles, numbers))
+            db.executemany(_INSERT, _rows(_numbered(articles), facets))
+            db.executemany("INSERT INTO articles (id, slug) VALUES (?, ?)", facets.slugs)
             # One merged segment: faster queries, and the file never changes again.
             db.execute("INSERT INTO docs (docs) VALUES ('optimize')")
-            db.executemany("INSERT INTO info (name, value) VALUES (?, ?)", [
-                ("key", key), ("schema", str(SCHEMA_VERSION)), ("articles", str(len(articles))),
-                ("sections", json.dumps(sections)), ("years", json.dumps(years))])
+            db.executemany("INSERT INTO info (name, value) VALUES (?, ?)",
+                           facets.info(key, len(facets.slugs)))
             db.execute("COMMIT")
         finally:
             db.close()
-        with open(temporary, "rb") as written:
-            os.fsync(written.fileno())
-        os.replace(temporary, path)
-        _sync_directory(path.parent)
+        _put_in_place(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _put_in_place(temporary: Path, path: Path) -> None:
+    with open(temporary, "rb") as written:
+        os.fsync(written.fileno())
+    os.replace(temporary, path)
+    _sync_directory(path.parent)
+
+
+class NoRoom(Exception):
+    """A patch cannot place the changed articles; the index is built afresh instead."""
+
+
+def _between(low: int | None, high: int | None, count: int) -> list[int]:
+    """`count` increasing rowids above `low` and below `high` (None: no bound)."""
+    if low is None and high is None:
+        raise NoRoom("no article is left as it was")
+    if low is None:
+        rowids = [high - ROWID_GAP * (count - n) for n in range(count)]
+    elif high is None:
+        rowids = [low + ROWID_GAP * (n + 1) for n in range(count)]
+    else:
+        step = (high - low) // (count + 1)
+        if step < 1:
+            raise NoRoom(f"no rowid left between {low} and {high}")
+        rowids = [low + step * (n + 1) for n in range(count)]
+    if rowids[0] <= -FIRST_ROWID:
+        raise NoRoom("rowids exhausted below the newest article")
+    return rowids
+
+
+def _placed(articles: Iterable[Article], kept: dict[str, int], unchanged) -> tuple[
+        list[tuple[int, Article]], set[str]]:
+    """(rowid, article) for each article to index anew, between the kept articles' rowids
+    (which stay); and the slugs kept. Raises NoRoom when that cannot be done."""
+    placed: list[tuple[int, Article]] = []
+    pending: list[Article] = []
+    staying: set[str] = set()
+    low = None
+    for article in articles:
+        rowid = kept.get(article.slug) if article.slug in unchanged else None
+        if rowid is None:
+            pending.append(article)
+            if len(pending) > PATCH_AT_MOST:
+                raise NoRoom("too many new or changed articles")
+            continue
+        if low is not None and rowid <= low:
+            raise NoRoom("the articles kept are not in the index's order")
+        if pending:
+            placed += zip(_between(low, rowid, len(pending)), pending, strict=True)
+            pending = []
+        staying.add(article.slug)
+        low = rowid
+    if pending:
+        placed += zip(_between(low, None, len(pending)), pending, strict=True)
+    return placed, staying
+
+
+def patch(previous: Path, path: Path, articles: Iterable[Article], key: str,
+          unchanged) -> None:
+    """Write the index of `articles` to `path` by copying `previous` (the index of the
+    content before) and changing what changed: the articles whose slug is in `unchanged`
+    (the same fields as when `previous` was built) stay with their rowids, the others
+    are deleted, and the new ones are inserted between their neighbours. Whole or not at
+    all, like build(); raises NoRoom when a fresh build is needed instead."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        shutil.copyfile(previous, temporary)
+        db = sqlite3.connect(temporary, isolation_level=None)
+        try:
+            db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+            kept = dict(db.execute("SELECT slug, id FROM articles"))
+            if len(kept) * PATCH_SHARE < PATCH_AT_MOST:
+                limit = max(1, int(len(kept) * PATCH_SHARE))
+            else:
+                limit = PATCH_AT_MOST
+            placed, staying = _placed(articles, kept, unchanged)
+            if len(placed) > limit:
+                raise NoRoom(f"{len(placed)} articles changed")
+            gone = [(rowid,) for slug, rowid in kept.items() if slug not in staying]
+            db.execute("BEGIN")
+            # Merged as they come, in small steps: a patched index gets a segment a patch.
+            db.execute("INSERT INTO docs (docs, rank) VALUES ('automerge', 4)")
+            db.executemany("DELETE FROM docs WHERE rowid = ?", gone)
+            db.executemany("DELETE FROM articles WHERE id = ?", gone)
+            facets = _Facets()
+            db.executemany(_INSERT, _rows(placed, facets))
+            db.executemany("INSERT INTO articles (id, slug) VALUES (?, ?)", facets.slugs)
+            _still_there(db, facets)
+            (count,) = db.execute("SELECT count(*) FROM articles").fetchone()
+            db.executemany("INSERT OR REPLACE INTO info (name, value) VALUES (?, ?)",
+                           facets.info(key, count))
+            db.execute("COMMIT")
+        finally:
+            db.close()
+        _put_in_place(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _still_there(db: sqlite3.Connection, facets: _Facets) -> None:
+    """Make `facets` (the sections and years of the articles a patch inserted) those of
+    the whole patched index: the index's before, and the new ones, less those no article
+    holds any more."""
+    info = dict(db.execute("SELECT name, value FROM info"))
+    sections = facets.sections | set(json.loads(info["sections"]))
+    years = facets.years | set(json.loads(info["years"]))
+
+    def held(token: str) -> bool:
+        return db.execute("SELECT 1 FROM docs WHERE docs MATCH ? LIMIT 1",
+                          (f'facets : "{token}"',)).fetchone() is not None
+
+    facets.sections = {section for section in sections if held(_section_token(section))}
+    facets.years = {year for year in years if held(_year_token(year))}
 
 
 def _sync_directory(directory: Path) -> None:
@@ -250,11 +413,14 @@ def _mtime(path: Path) -> float:
 
 # --- Opening --------------------------------------------------------------------------
 
-def open_index(directory: Path, articles: Sequence[Article],
-               key: str | None = None) -> SearchIndex:
+def open_index(directory: Path, articles: Iterable[Article], key: str | None = None,
+               previous: tuple[str, Container[str]] | None = None) -> SearchIndex:
     """The index of `articles` in `directory`, built first if no worker has built it yet.
 
-    `key` names the content version (content_key(articles) when not given). Raises
+    `articles` is read in order, once, and only if the index must be built (a list, or a
+    store); `key` names the content version (content_key(articles) when not given).
+    `previous`, (the key of the index before, the slugs of the articles that have not
+    changed since), lets a build patch that index instead (patch()). Raises
     SearchIndexError, with the folder and the reason, when it can be neither opened nor
     built.
     """
@@ -263,7 +429,7 @@ def open_index(directory: Path, articles: Sequence[Article],
     index = _try_open(path, key)
     if index is None:
         try:
-            _build_once(directory, path, articles, key)
+            _build_once(directory, path, articles, key, previous)
         except (OSError, sqlite3.Error) as error:
             reason = getattr(error, "strerror", None) or str(error)
             raise SearchIndexError(f"the search index cannot be built in {directory}: "
@@ -289,7 +455,8 @@ def _try_open(path: Path, key: str) -> SearchIndex | None:
         return None
 
 
-def _build_once(directory: Path, path: Path, articles: Sequence[Article], key: str) -> None:
+def _build_once(directory: Path, path: Path, articles: Iterable[Article], key: str,
+                previous: tuple[str, Container[str]] | None = None) -> None:
     """Build `path` unless another process does: the lock file makes the workers that
     start together wait for the first one's build instead of each building their own."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -298,9 +465,16 @@ def _build_once(directory: Path, path: Path, articles: Sequence[Article], key: s
         if _try_open(path, key) is not None:
             return  # built by the worker we waited for
         began = time.monotonic()
-        build(path, articles, key)
-        log.info("search index of %d articles built in %.1f s: %s", len(articles),
-                 time.monotonic() - began, path)
+        how = "built"
+        try:
+            if previous is None or _try_open(directory / f"{previous[0]}.sqlite",
+                                             previous[0]) is None:
+                raise NoRoom("no previous index")
+            patch(directory / f"{previous[0]}.sqlite", path, articles, key, previous[1])
+            how = "patched"
+        except NoRoom:
+            build(path, articles, key)
+        log.info("search index %s in %.1f s: %s", how, time.monotonic() - began, path)
     cleanup(directory)
 
 
@@ -467,8 +641,12 @@ class SearchIndex:
         self.sections: tuple[str, ...] = tuple(json.loads(info["sections"]))
         self.years: tuple[int, ...] = tuple(json.loads(info["years"]))
         self.size = int(info["articles"])
-        self._section_numbers = {section.casefold(): number
-                                 for number, section in enumerate(self.sections)}
+        self._sections = {section.casefold(): section for section in self.sections}
+        # The rowid of the newest COMMON_WINDOW-th article: rowids are spaced, not counted.
+        self._window = min(self.size, COMMON_WINDOW)
+        bound = self._connection().execute("SELECT id FROM articles ORDER BY id LIMIT 1 "
+                                           "OFFSET ?", (max(self._window - 1, 0),)).fetchone()
+        self._window_bound = bound[0] if bound else 0
 
     def _connection(self) -> sqlite3.Connection:
         """This thread's connection; a process forked after it was opened (gunicorn with
@@ -480,18 +658,16 @@ class SearchIndex:
 
     def section(self, name: str) -> str | None:
         """The section called `name` (any case), or None if there is none."""
-        number = self._section_numbers.get(name.casefold())
-        return None if number is None else self.sections[number]
+        return self._sections.get(name.casefold())
 
     def _exists(self, db: sqlite3.Connection, term: Term) -> bool:
         return db.execute("SELECT 1 FROM docs WHERE docs MATCH ? LIMIT 1",
                           (_searched([term]),)).fetchone() is not None
 
     def _common(self, db: sqlite3.Connection, term: Term) -> bool:
-        window = min(self.size, COMMON_WINDOW)
         (count,) = db.execute("SELECT count(*) FROM docs WHERE docs MATCH ? AND rowid <= ?",
-                              (_searched([term]), window)).fetchone()
-        return count * 2 > window
+                              (_searched([term]), self._window_bound)).fetchone()
+        return count * 2 > self._window
 
     def plan(self, query: Query) -> Plan:
         """The terms searched for `query`, and whether BM25 ranks their matches.
@@ -516,8 +692,7 @@ class SearchIndex:
                    year: int | None = None) -> str:
         expression = _searched(terms)
         if section is not None:
-            number = self._section_numbers[section.casefold()]
-            expression += f' AND facets : "{_section_token(number)}"'
+            expression += f' AND facets : "{_section_token(self._sections[section.casefold()])}"'
         if year is not None:
             expression += f' AND facets : "{_year_token(year)}"'
         return expression
