@@ -52,6 +52,7 @@ import os
 import sqlite3
 import threading
 import time
+import zlib
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -82,6 +83,11 @@ KEEP = 4
 RACY_NS = 2_000_000_000
 # From this many content files, a build runs in a forked process of its own.
 CHILD_FROM = 5000
+# A first build (nothing to reuse) of a folder of this many files parses them in this
+# many processes at once.
+PARALLEL_FROM = 2000
+PROCESSES = os.cpu_count() or 1
+PARSE_TIMEOUT_S = 300  # for one file's result from a parsing process
 # Articles each worker keeps read (the rest are read again when a page needs them).
 CACHED_ARTICLES = 2048
 # A temporary file untouched for this long belongs to a build that died.
@@ -157,13 +163,37 @@ class _Stats:
         return _digest(f"{self.total:032x}", str(self.count))
 
 
-def identity(path: Path | os.DirEntry) -> tuple[int, int, int] | None:
+def identity(path: str | Path | os.DirEntry) -> tuple[int, int, int] | None:
     """(size, modification time in ns, inode) of a file, or None if it cannot be stat'ed."""
     try:
-        status = path.stat()
+        status = path.stat() if isinstance(path, os.DirEntry) else os.stat(path)
     except OSError:
         return None
     return status.st_size, status.st_mtime_ns, status.st_ino
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
+# An article's authors and tags, stored as one text: content.py refuses this character in
+# any name (it is a control character, which feeds and pages cannot carry).
+NAMES = "\x1f"
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(text.split(NAMES)) if text else ()
+
+
+def _packed(body_html: str) -> bytes:
+    """A body as stored: compressed (half the size or less, so builds copy and workers
+    read half as much), and read back in microseconds."""
+    return zlib.compress(body_html.encode("utf-8", "surrogatepass"), 6)
+
+
+def _unpacked(stored: bytes) -> str:
+    return zlib.decompress(stored).decode("utf-8", "surrogatepass")
 
 
 def _folders(content_dir: Path) -> tuple[tuple[str, Path], ...]:
@@ -343,7 +373,7 @@ class Database:
         return dict(self.all("SELECT name, value FROM info"))
 
     def body(self, seq: int) -> str:
-        return self.one("SELECT html FROM bodies WHERE seq = ?", seq)[0]
+        return _unpacked(self.one("SELECT html FROM bodies WHERE seq = ?", seq)[0])
 
     def positions(self, path: str) -> array:
         found = array("i")
@@ -407,8 +437,8 @@ class CompiledStore(Store):
         article = StoredArticle(
             self._db, seq, body, slug=slug, title=title, summary=summary,
             published=datetime.fromisoformat(published), updated=_moment(updated),
-            authors=tuple(json.loads(authors)), dateline=dateline, section=section,
-            tags=tuple(json.loads(tags)), image=_figure(image), image_credit=image_credit,
+            authors=_names(authors), dateline=dateline, section=section,
+            tags=_names(tags), image=_figure(image), image_credit=image_credit,
             source_url=source_url, source_path=source_path)
         object.__setattr__(article, "_position", position)
         return article
@@ -464,7 +494,8 @@ class CompiledStore(Store):
         while start < stop:
             end = min(stop, start + batch)
             for row in self._db.all(sql, start, end):
-                yield self._cached(row[0]) or self._article(row[:-1], row[-1])
+                body = None if row[-1] is None else _unpacked(row[-1])
+                yield self._cached(row[0]) or self._article(row[:-1], body)
             start, batch = end, min(batch * 2, 1024)
 
     def with_bodies(self) -> _WithBodies:
@@ -497,7 +528,7 @@ CREATE TABLE articles (seq INTEGER PRIMARY KEY, slug TEXT NOT NULL, title TEXT N
                        authors TEXT NOT NULL, dateline TEXT NOT NULL, section TEXT NOT NULL,
                        tags TEXT NOT NULL, image TEXT, image_credit TEXT, source_url TEXT,
                        source_path TEXT NOT NULL, text TEXT NOT NULL);
-CREATE TABLE bodies (seq INTEGER PRIMARY KEY, html TEXT NOT NULL);
+CREATE TABLE bodies (seq INTEGER PRIMARY KEY, html BLOB NOT NULL);  -- zlib, _packed
 CREATE TABLE authors (seq INTEGER PRIMARY KEY, slug TEXT NOT NULL, name TEXT NOT NULL,
                       bio_html TEXT NOT NULL, source_path TEXT NOT NULL);
 CREATE TABLE reading_order (position INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
@@ -554,6 +585,56 @@ class _Recording:
     def get(self, reference: str) -> Picture:
         self.used[reference] = _picture_print(self.pictures, reference)
         return self.pictures.get(reference)
+
+
+class _Parsed(NamedTuple):
+    """One file parsed: its article or author (None with problems), its problems, the
+    pictures it showed (JSON), and for an article the hash of its text and its body
+    packed."""
+
+    item: Article | Author | None
+    problems: list[ContentError]
+    used: str
+    text: str = ""
+    body: bytes = b""
+
+
+def _parse_one(kind: str, path: str, raw: bytes, pictures: Pictures) -> _Parsed:
+    recording = _Recording(pictures)
+    check = (partial(content.check_article, pictures=recording) if kind == "articles"
+             else content.check_author)
+    item, problems = content.check_bytes(raw, path, check)
+    used = json.dumps(recording.used, sort_keys=True)
+    if kind == "articles" and item is not None:
+        return _Parsed(item, problems, used, _text_hash(item.title, item.body_html),
+                       _packed(item.body_html))
+    return _Parsed(item, problems, used)
+
+
+_pool_pictures: Pictures | None = None
+
+
+def _share_pictures(pictures: Pictures) -> None:
+    """A parsing process's start: the build's pictures (inherited through the fork)."""
+    global _pool_pictures
+    _pool_pictures = pictures
+
+
+def _parse_chunk(task: tuple[str, str, list[str]]) -> list[tuple]:
+    """(stats, hash of the bytes, why unreadable or None, _Parsed) of each file named."""
+    kind, folder, names = task
+    results = []
+    for name in names:
+        path = os.path.join(folder, name)
+        now = identity(path)
+        try:
+            raw = _read(path)
+        except OSError as error:
+            results.append((now, None, error.strerror, None))
+            continue
+        results.append((now, hashlib.blake2b(raw, digest_size=16).hexdigest(), None,
+                        _parse_one(kind, path, raw, _pool_pictures)))
+    return results
 
 
 class _Previous:
@@ -640,12 +721,17 @@ class Compiler:
                 continue
             previous = _Previous(self.reading if self.has_previous else None, kind,
                                  self.previous_scanned)
-            for name in content.folder_files(directory):
+            folder = str(directory)
+            names = content.folder_files(directory)
+            if not self.has_previous and len(names) >= PARALLEL_FROM and PROCESSES > 1:
+                errors[kind] += self._parse_all(kind, folder, names, seq)
+                seq += len(names)
+                continue
+            for name in names:
                 seq += 1
-                errors[kind] += self._file(kind, directory / name, seq, previous)
+                errors[kind] += self._file(kind, folder, name, seq, previous)
                 self._flush(full=False)
         self._flush(full=True)
-        self._copy_reused()
         for source in self.pictures.media_files():
             self._stats.add("media", source, identity(self.content_dir / source))
         kept, clashes = content.without_clashes(self.outcome.facts, text=lambda f: f.text)
@@ -655,92 +741,127 @@ class Compiler:
         self.outcome.key = self._key.hexdigest()
         self.outcome.stats = self._stats.digest()
 
-    def _file(self, kind: str, path: Path, seq: int, previous: _Previous) -> list[ContentError]:
+    def _file(self, kind: str, folder: str, name: str, seq: int,
+              previous: _Previous) -> list[ContentError]:
+        path = os.path.join(folder, name)
         now = identity(path)
-        self._stats.add(kind, path.name, now)
-        old = previous.record(path.name)
+        self._stats.add(kind, name, now)
+        old = previous.record(name)
         raw = None
         if old is not None and previous.trusted(old, now):
             digest = old[5]
         else:
             try:
-                raw = path.read_bytes()
+                raw = _read(path)
             except OSError as error:
-                self._key.update(f"{kind} {path.name} unreadable {error.strerror}\0".encode(
+                self._key.update(f"{kind} {name} unreadable {error.strerror}\0".encode(
                     "utf-8", "surrogateescape"))
-                return [content.unreadable(str(path), error)]
+                return [content.unreadable(path, error)]
             digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
         if old is not None and old[5] == digest and self._pictures_hold(old[6]):
-            problems = self._reuse(kind, path, seq, old, now)
+            problems = self._reuse(kind, path, name, seq, old, now)
             used = old[6]
         else:
             if raw is None:
                 try:
-                    raw = path.read_bytes()
+                    raw = _read(path)
                 except OSError as error:
-                    return [content.unreadable(str(path), error)]
+                    return [content.unreadable(path, error)]
                 digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
-            problems, used = self._parse(kind, path, seq, raw, now, digest)
-        self._key.update(f"{kind}\0{path.name}\0{digest}\0{used}\0".encode(
+            problems, used = self._parse(kind, path, name, seq, raw, now, digest)
+        self._key.update(f"{kind}\0{name}\0{digest}\0{used}\0".encode(
             "utf-8", "surrogateescape"))
         return problems
 
     def _pictures_hold(self, used: str) -> bool:
-        return all(_picture_print(self.pictures, reference) == printed
-                   for reference, printed in json.loads(used).items())
+        return used == "{}" or all(_picture_print(self.pictures, reference) == printed
+                                   for reference, printed in json.loads(used).items())
 
-    def _reuse(self, kind: str, path: Path, seq: int, old: tuple,
+    def _reuse(self, kind: str, path: str, name: str, seq: int, old: tuple,
                now: tuple[int, int, int] | None) -> list[ContentError]:
         self.outcome.reused += 1
         problems = json.loads(old[7]) if old[7] else []
-        self._note_file(seq, kind, path, now, old[5], old[6], problems)
+        self._note_file(seq, kind, name, now, old[5], old[6], problems)
         if problems:
-            return [ContentError(str(path), message, line) for message, line in problems]
+            return [ContentError(path, message, line) for message, line in problems]
         if kind == "articles":
             slug, title, published, updated, section, tags, authors, source_path, text = old[8:]
             self.outcome.facts.append(Facts(
                 seq, slug, title, datetime.fromisoformat(published), _moment(updated),
-                section, tuple(json.loads(tags)), tuple(json.loads(authors)), source_path, text))
+                section, _names(tags), _names(authors), source_path, text))
             self.outcome.reused_seqs.add(seq)
         else:
             self.outcome.authors.append(Author(*old[8:]))
         self._reused.append((seq, old[0]))
         return []
 
-    def _parse(self, kind: str, path: Path, seq: int, raw: bytes,
+    def _parse(self, kind: str, path: str, name: str, seq: int, raw: bytes,
                now: tuple[int, int, int] | None, digest: str) -> tuple[list[ContentError], str]:
+        parsed = _parse_one(kind, path, raw, self.pictures)
+        self._record(kind, name, seq, now, digest, parsed)
+        return parsed.problems, parsed.used
+
+    def _parse_all(self, kind: str, folder: str, names: list[str], seq: int
+                   ) -> list[ContentError]:
+        """Every file of a folder parsed by PROCESSES processes (a first build: nothing
+        to reuse), recorded in order."""
+        errors: list[ContentError] = []
+        context = multiprocessing.get_context("fork")
+        chunks = [(kind, folder, names[start:start + 64]) for start in range(0, len(names), 64)]
+        with context.Pool(PROCESSES, initializer=_share_pictures,
+                          initargs=(self.pictures,)) as pool:
+            results = pool.imap(_parse_chunk, chunks)
+            for _, _, chunk in chunks:
+                # Bounded: a result that cannot come back must not hang start-up.
+                for name, (now, digest, unreadable, parsed) in zip(
+                        chunk, results.next(timeout=PARSE_TIMEOUT_S), strict=True):
+                    seq += 1
+                    errors += self._parsed_in_pool(kind, folder, name, seq, now, digest,
+                                                   unreadable, parsed)
+                self._flush(full=False)
+        return errors
+
+    def _parsed_in_pool(self, kind: str, folder: str, name: str, seq: int, now, digest,
+                        unreadable: str | None, parsed: _Parsed | None) -> list[ContentError]:
+        self._stats.add(kind, name, now)
+        if unreadable is not None:
+            self._key.update(f"{kind} {name} unreadable {unreadable}\0".encode(
+                "utf-8", "surrogateescape"))
+            return [content.unreadable(os.path.join(folder, name), OSError(0, unreadable))]
+        self._record(kind, name, seq, now, digest, parsed)
+        self._key.update(f"{kind}\0{name}\0{digest}\0{parsed.used}\0".encode(
+            "utf-8", "surrogateescape"))
+        return parsed.problems
+
+    def _record(self, kind: str, name: str, seq: int, now: tuple[int, int, int] | None,
+                digest: str, parsed: _Parsed) -> None:
+        """Note what parsing one file gave: its record, and its article's or author's."""
         self.outcome.parsed += 1
-        recording = _Recording(self.pictures)
-        check = (partial(content.check_article, pictures=recording) if kind == "articles"
-                 else content.check_author)
-        item, problems = content.check_bytes(raw, str(path), check)
-        used = json.dumps(recording.used, sort_keys=True)
-        self._note_file(seq, kind, path, now, digest, used,
-                        [(problem.message, problem.line) for problem in problems])
+        self._note_file(seq, kind, name, now, digest, parsed.used,
+                        [(problem.message, problem.line) for problem in parsed.problems])
+        item = parsed.item
         if item is None:
-            return problems, used
+            return
         if kind == "authors":
             self.outcome.authors.append(item)
             self._rows["authors"].append((seq, item.slug, item.name, item.bio_html,
                                           item.source_path))
-            return problems, used
-        text = _text_hash(item.title, item.body_html)
+            return
         self.outcome.facts.append(Facts(
             seq, item.slug, item.title, item.published, item.updated, item.section,
-            item.tags, item.authors, item.source_path, text))
+            item.tags, item.authors, item.source_path, parsed.text))
         self._rows["articles"].append((
             seq, item.slug, item.title, item.summary, item.published.isoformat(),
-            item.updated.isoformat() if item.updated else None, json.dumps(item.authors),
-            item.dateline, item.section, json.dumps(item.tags),
+            item.updated.isoformat() if item.updated else None, NAMES.join(item.authors),
+            item.dateline, item.section, NAMES.join(item.tags),
             json.dumps(asdict(item.image)) if item.image else None, item.image_credit,
-            item.source_url, item.source_path, text))
-        self._rows["bodies"].append((seq, item.body_html))
-        return problems, used
+            item.source_url, item.source_path, parsed.text))
+        self._rows["bodies"].append((seq, parsed.body))
 
-    def _note_file(self, seq: int, kind: str, path: Path, now, digest: str, used: str,
+    def _note_file(self, seq: int, kind: str, name: str, now, digest: str, used: str,
                    problems: list) -> None:
         size, mtime, inode = now or (None, None, None)
-        self._rows["files"].append((seq, kind, path.name, size, mtime, inode, digest, used,
+        self._rows["files"].append((seq, kind, name, size, mtime, inode, digest, used,
                                     json.dumps(problems) if problems else None))
 
     _INSERTS = {"files": "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -758,7 +879,7 @@ class Compiler:
                 self.db.executemany(self._INSERTS[table], rows)
             rows.clear()
 
-    def _copy_reused(self) -> None:
+    def copy_reused(self) -> None:
         """The reused records, copied from the previous file by SQLite itself."""
         if self.db is None or not self._reused:
             return
@@ -861,15 +982,20 @@ def build(content_dir: Path, folder: Path, line: str, zone: tzinfo, pictures: Pi
     try:
         db = sqlite3.connect(temporary.resolve().as_uri(), uri=True, isolation_level=None)
         try:
-            db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + SCHEMA)
+            # One writer, a file nobody reads until it is renamed: no journal, no syncs
+            # until the end. 8 KiB pages waste less around rows of a few KiB.
+            db.executescript("PRAGMA page_size = 8192; PRAGMA journal_mode = OFF;"
+                             "PRAGMA synchronous = OFF;" + SCHEMA)
             db.execute("BEGIN")
             compiler = Compiler(content_dir, zone, pictures, db, previous)
             compiler.read_files()
             outcome = compiler.outcome
             path = folder / f"{outcome.key}.sqlite"
             last_change = None
-            if not path.is_file() and not outcome.problems:
-                last_change = compiler.write_order_and_listings(compiler.order())
+            if not path.is_file():
+                compiler.copy_reused()
+                if not outcome.problems:
+                    last_change = compiler.write_order_and_listings(compiler.order())
             db.executemany("INSERT INTO info VALUES (?, ?)", [
                 ("key", outcome.key), ("lineage", line), ("version", str(VERSION)),
                 ("articles", str(len(outcome.facts))),
@@ -913,8 +1039,7 @@ def _prepare_search(path: Path, search_dir: Path, previous_key: str | None,
         # A reused record is the same article, every field: its place in the index stays.
         unchanged = (search.key_for(previous_key),
                      {facts.slug for facts in outcome.facts if facts.seq in outcome.reused_seqs})
-    search.open_index(search_dir, opened.store.with_bodies(), key=opened.search_key,
-                      previous=unchanged)
+    search.open_index(search_dir, opened.store, key=opened.search_key, previous=unchanged)
 
 
 def _write_seen(folder: Path, line: str, seen: dict) -> None:

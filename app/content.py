@@ -214,6 +214,11 @@ class ContentError(Exception):
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         return f"{where}: {self.message}"
 
+    def __reduce__(self):
+        # An exception pickles its args, which a dataclass leaves empty: say what makes it
+        # (the compiled content's build parses in other processes, app/compiled.py).
+        return ContentError, (self.path, self.message, self.line)
+
 
 class ContentErrors(Exception):
     """Every problem found in a content directory, so editors can fix them in one go."""

@@ -473,7 +473,8 @@ def _build_once(directory: Path, path: Path, articles: Iterable[Article], key: s
             patch(directory / f"{previous[0]}.sqlite", path, articles, key, previous[1])
             how = "patched"
         except NoRoom:
-            build(path, articles, key)
+            # A store that can be read whole with its bodies in one pass says so.
+            build(path, getattr(articles, "with_bodies", lambda: articles)(), key)
         log.info("search index %s in %.1f s: %s", how, time.monotonic() - began, path)
     cleanup(directory)
 

@@ -346,3 +346,18 @@ def test_a_worker_keeps_few_articles_and_reads_listings_when_asked(tmp_path, mon
     assert list(world.articles._positions) == sorted(world.articles._positions)
     body = site.store.get("story-01")
     assert "_body" in vars(body)  # read with the page, then kept with its article
+
+
+def test_a_first_build_parses_in_several_processes_to_the_same_result(tmp_path, monkeypatch):
+    content = broken(tmp_path / "content")
+    (content / "articles" / "unreadable.md").mkdir()  # a folder named like an article
+    with pytest.raises(ContentErrors) as alone:
+        make_app(content, tmp_path / "alone")
+    monkeypatch.setattr(compiled, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(compiled, "PROCESSES", 2)
+    with pytest.raises(ContentErrors) as together:
+        make_app(content, tmp_path / "together")
+    assert together.value.errors == alone.value.errors
+    assert "unreadable.md: cannot be read: Is a directory" in str(together.value)
+    assert ({path.name for path in compiled_files(tmp_path / "alone")}
+            == {path.name for path in compiled_files(tmp_path / "together")})
