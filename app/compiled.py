@@ -50,6 +50,7 @@ import logging
 import multiprocessing
 import os
 import sqlite3
+import sys
 import threading
 import time
 import zlib
@@ -1093,3 +1094,36 @@ def check(content_dir: Path, cache_dir: Path | None, zone: tzinfo, pictures: Pic
     compiler = Compiler(content_dir, zone, pictures, None, previous)
     compiler.read_files()
     return compiler.outcome
+
+
+# --- Compiling ahead of the workers (gunicorn's on_reload runs main()) ----------------------
+
+def compile_ahead(settings=None, wait_for_trust: bool = True) -> Content:
+    """Compile the content as the site's settings name it (FLASK_* variables), as the
+    first worker would: what gunicorn's master runs on a HUP before it starts the new
+    workers (gunicorn.conf.py), while the old ones keep serving, so that the new ones only
+    open the file. Files changed within RACY_NS are waited for first (at most that long),
+    so the stats recorded can be trusted and no worker builds again."""
+    from .config import settings as site_settings
+    from .config import time_zone
+
+    config = settings if settings is not None else site_settings()
+    content_dir, cache_dir = Path(config["CONTENT_DIR"]), Path(config["CACHE_DIR"])
+    pictures = Pictures(content_dir, cache_dir, build=True)
+    if wait_for_trust and not scan(content_dir, pictures).trusted:
+        time.sleep(RACY_NS / 1e9)
+    return open_content(content_dir, cache_dir, time_zone(config), pictures)
+
+
+def main() -> int:
+    """Compile ahead (gunicorn.conf.py runs it in a process of its own); 3 with a message
+    on standard error if the content has problems or CACHE_DIR cannot be written."""
+    began = time.monotonic()
+    try:
+        opened = compile_ahead()
+    except (ContentErrors, ConfigError, search.SearchIndexError) as error:
+        print(f"The content cannot be compiled:\n{error}", file=sys.stderr)
+        return 3
+    print(f"compiled content of {len(opened.store)} articles ready in "
+          f"{time.monotonic() - began:.1f} s: {opened.path}", file=sys.stderr)
+    return 0

@@ -8,13 +8,12 @@ exists) depends on the clock; see news_sitemap().
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from itertools import islice
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from lxml import etree
 
 from . import favicon, feeds, sitemaps
-from .articles import Article, last_change
+from .articles import Article
 from .listings import ARCHIVE, Listing
 from .rendering import cached, canonical_url, listing_feed_url, listing_title, listing_url
 from .responses import Rendered
@@ -81,7 +80,7 @@ def _sitemap_limit() -> int:
 def _sitemap_lead() -> list[sitemaps.Entry]:
     """The URLs before the articles': the front page, then each listing's first page."""
     site = state()
-    return [(canonical_url("reader.index"), last_change(site.store)),
+    return [(canonical_url("reader.index"), site.store.last_change()),
             *((listing_url(listing), listing.modified) for listing in site.listings)]
 
 
@@ -111,7 +110,7 @@ def _part(number: int) -> tuple[list[sitemaps.Entry], list[Article]]:
     """Part `number`'s lead pages (as URL and lastmod) and articles."""
     limit = _sitemap_limit()
     lead = _sitemap_lead()
-    articles = islice(state().store, *sitemaps.part_bounds(number, limit, lead=len(lead)))
+    articles = state().store.slice(*sitemaps.part_bounds(number, limit, lead=len(lead)))
     return lead[slice(*sitemaps.lead_bounds(number, limit))], list(articles)
 
 

@@ -81,3 +81,20 @@ def test_hup_reloads_content(tmp_path):
         article(tmp_path, "second")
         server.send_signal(signal.SIGHUP)
         assert articles_loaded(url, server, 2) == 2
+
+
+def test_a_hup_compiles_the_content_before_the_new_workers_start(tmp_path):
+    """gunicorn's on_reload compiles the new content while the old workers serve: the new
+    workers find it made, and only open it."""
+    article(tmp_path, "first")
+    log = tmp_path / "gunicorn.log"
+    env = {"FLASK_CONTENT_DIR": str(tmp_path), "FLASK_CACHE_DIR": str(tmp_path / "cache"),
+           "GUNICORN_WORKERS": "2"}
+    with gunicorn(log, env=env) as (server, base):
+        article(tmp_path, "second")
+        server.send_signal(signal.SIGHUP)
+        assert articles_loaded(f"{base}/healthz", server, 2) == 2
+        wait_for(lambda: "content compiled ahead of the reload" in log.read_text(),
+                 "the reload's log", timeout=30)
+    assert "compiled content of 2 articles ready" in log.read_text()
+    assert len(list((tmp_path / "cache" / "content").glob("*.sqlite"))) == 2

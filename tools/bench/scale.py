@@ -1,30 +1,41 @@
-"""How the site scales with the number of articles: start-up time, memory per worker, and
-the latency of an article page and of a section page for 1,000, 10,000 and 100,000
-generated articles.
+"""How the site scales with the number of articles: the first start (the compiled
+content and the search index built), a start with both already on disk, memory per
+worker, the latency of an article, the front page and a listing page, and a HUP with one
+new article under load, for 1,000 to 1,000,000 generated articles.
 
-    python3 -m tools.bench.scale                  # all three sizes, a few minutes
-    python3 -m tools.bench.scale --sizes 1000 10000 --seconds 3 --rounds 2
+    python3 -m tools.bench.scale                  # 1k, 10k and 100k: about 5 minutes
+    python3 -m tools.bench.scale --sizes 1000 10000 100000 1000000 --startup-cap 3600
+    python3 -m tools.bench.scale --sizes 1000 --seconds 2 --rounds 1 --no-hup
 
-Each size gets its own temporary content directory (removed afterwards) and its own
-gunicorn, started with gunicorn.conf.py on a free 127.0.0.1 port and stopped by PID.
-Start-up is bounded by --startup-cap; a size that does not come up in time is reported
-as such and the run goes on. Latency is measured on an article in the middle of the
-store and on the middle page of the biggest section (a slice deep in the listing), with
-the sizes and the two pages taking turns (1k article, 1k section, 10k article, ...) once
-all are up.
+Each size gets its own temporary folder (content and CACHE_DIR; in --dir, removed
+afterwards, also on Ctrl-C) and its own gunicorn (gunicorn.conf.py, a free 127.0.0.1 port,
+stopped by PID). A million generated files take about 4 GB and their compiled form and
+index about 5 GB more: check `df -h` first. Every start is bounded by --startup-cap; a
+size that does not come up in time is reported as such and the run goes on.
+
+Per size, in order: generate; start (cold: nothing in CACHE_DIR) and time until
+/healthz answers; stop; start again (warm) and time it; render the three pages in every
+worker and read the workers' resident memory. Then, all sizes up, the pages are measured
+with wrk taking turns (1k article, 1k front page, 1k listing, 10k article, ...), so that
+load from other jobs falls on all alike. Last (unless --no-hup), per size: wrk on the
+article for --hup-seconds, one new article written and the master sent HUP a third of
+the way in; the time until the new article answers, and every request wrk saw lost.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
+import signal
 import tempfile
+import threading
 import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tools import servers
-from tools.bench import proc, wrk
+from tools.bench import load, proc, wrk
 
 WORDS = ("ministers", "harbour", "council", "budget", "railway", "election", "river", "summit",
          "treaty", "school", "hospital", "market", "weather", "festival", "court", "bridge",
@@ -41,22 +52,25 @@ SECTIONS = ("World", "Défense & Sécurité", "Business", "Culture", "Sport")
 WRITERS = tuple(f"Writer {chr(ord('A') + n)}" for n in range(26))
 
 
+def article_text(number: int, start: datetime = datetime(2020, 1, 1, tzinfo=UTC)) -> str:
+    published = (start + timedelta(minutes=number)).isoformat()
+    body = "\n\n".join(paragraph(number % 97 + k) for k in range(5))
+    tags = f"[{WORDS[number % len(WORDS)]}, {WORDS[number * 7 % len(WORDS)]}]"
+    return (f'---\ntitle: "Article number {number}"\npublished: {published}\n'
+            f'dateline: PARIS\nauthors: ["{WRITERS[number % len(WRITERS)]}"]\n'
+            f'section: "{SECTIONS[number % len(SECTIONS)]}"\ntags: {tags}\n---\n\n{body}\n')
+
+
+def slug(number: int) -> str:
+    return f"article-{number:06d}"
+
+
 def generate(directory: Path, count: int) -> list[str]:
     """`count` articles of about 2 KB each, one minute apart; returns their slugs."""
-    start = datetime(2020, 1, 1, tzinfo=UTC)
-    bodies = ["\n\n".join(paragraph(seed + k) for k in range(5)) for seed in range(97)]
     slugs = []
     for number in range(count):
-        slug = f"article-{number:06d}"
-        published = (start + timedelta(minutes=number)).isoformat()
-        body = bodies[number % len(bodies)]
-        tags = f"[{WORDS[number % len(WORDS)]}, {WORDS[number * 7 % len(WORDS)]}]"
-        (directory / f"{slug}.md").write_text(
-            f'---\ntitle: "Article number {number}"\npublished: {published}\n'
-            f'dateline: PARIS\nauthors: ["{WRITERS[number % len(WRITERS)]}"]\n'
-            f'section: "{SECTIONS[number % len(SECTIONS)]}"\ntags: {tags}\n---\n\n{body}\n',
-            encoding="utf-8")
-        slugs.append(slug)
+        (directory / f"{slug(number)}.md").write_text(article_text(number), encoding="utf-8")
+        slugs.append(slug(number))
     return slugs
 
 
@@ -67,29 +81,79 @@ def section_page(count: int, per_page: int = 10) -> str:
     return f"/sections/world?page={max(1, pages // 2)}"
 
 
-def start(count: int, directory: Path, startup_cap: float) -> dict:
-    """One gunicorn on `count` generated articles: its start-up time and memory."""
-    (directory / "articles").mkdir()
-    slugs = generate(directory / "articles", count)
+def start(row: dict, startup_cap: float) -> float | None:
+    """Start gunicorn on the row's content; seconds until /healthz answers, or None."""
     began = time.monotonic()
-    server, base = servers.start_gunicorn(env={"FLASK_CONTENT_DIR": str(directory)})
-    row = {"articles": count, "server": server, "startup_s": None}
+    server, base = servers.start_gunicorn(env={"FLASK_CONTENT_DIR": str(row["content"]),
+                                               "FLASK_CACHE_DIR": str(row["cache"])})
+    row["server"], row["base"] = server, base
     try:
-        # Workers load the content in parallel, each on its own: the first answer
-        # is close to when all of them are ready.
         servers.wait_until_up(base + "/healthz", server, startup_cap)
-    except TimeoutError:
+    except (TimeoutError, RuntimeError) as error:
+        row["failed"] = str(error).splitlines()[0]
+        return None
+    return time.monotonic() - began
+
+
+def prepare(count: int, work: Path, startup_cap: float) -> dict:
+    """One size: generated, started cold and warm, its pages rendered in every worker."""
+    row = {"articles": count, "content": work / "content", "cache": work / "cache",
+           "server": None}
+    (row["content"] / "articles").mkdir(parents=True)
+    began = time.monotonic()
+    generate(row["content"] / "articles", count)
+    row["generate_s"] = time.monotonic() - began
+    time.sleep(2.5)  # files as old as an editor's: their stats can be trusted (compiled.py)
+    row["cold_s"] = start(row, startup_cap)
+    if row["cold_s"] is None:
         return row
-    row["startup_s"] = time.monotonic() - began
-    row["urls"] = {"article": f"{base}/articles/{slugs[count // 2]}",
-                   "section": base + section_page(count)}
+    servers.stop(row["server"])
+    row["warm_s"] = start(row, startup_cap)
+    if row["warm_s"] is None:
+        return row
+    base = row["base"]
+    row["urls"] = {"article": f"{base}/articles/{slug(count // 2)}",
+                   "front page": base + "/",
+                   "listing": base + section_page(count)}
     for url in row["urls"].values():
         for _ in range(20):  # let every worker render the page before timing it
-            with urllib.request.urlopen(url, timeout=30) as response:
+            with urllib.request.urlopen(url, timeout=60) as response:
                 assert response.status == 200, url
                 response.read()
-    row["rss_mib"] = max(proc.rss_mib(pid) for pid in servers.worker_pids(server.pid))
+    workers = servers.worker_pids(row["server"].pid)
+    row["workers"] = len(workers)
+    row["rss_mib"] = max(proc.rss_mib(pid) for pid in workers)
+    row["disk_mib"] = {kind: sum(path.stat().st_size for path in (row["cache"] / kind).glob(
+        "*.sqlite")) / 2**20 for kind in ("content", "search")}
     return row
+
+
+def hup(row: dict, seconds: int, script: Path) -> None:
+    """A new article and a HUP a third of the way into a wrk run on the article."""
+    new = slug(row["articles"])
+    url = f"{row['base']}/articles/{new}"
+    timing: dict = {}
+
+    def publish() -> None:
+        (row["content"] / "articles" / f"{new}.md").write_text(
+            article_text(row["articles"] + 60 * 24 * 365 * 30), encoding="utf-8")
+        timing["sent"] = time.monotonic()
+        row["server"].send_signal(signal.SIGHUP)
+        deadline = timing["sent"] + seconds * 2
+        while time.monotonic() < deadline:
+            if servers.http_status(url, timeout=5) == 200:
+                timing["served"] = time.monotonic()
+                return
+            time.sleep(0.1)
+
+    timer = threading.Timer(seconds / 3, publish)
+    timer.start()
+    result = load.run_wrk(row["urls"]["article"], seconds, 16, 1, script)
+    timer.join()
+    row["hup"] = {"to_new_article_s": (timing["served"] - timing["sent"]
+                                       if "served" in timing else None),
+                  "requests": result["requests"], "lost": result["lost"],
+                  "errors": result["errors_by_kind"], "non2xx": result["non2xx"]}
 
 
 def main() -> None:
@@ -97,46 +161,73 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--seconds", type=float, default=4)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--startup-cap", type=float, default=300)
+    parser.add_argument("--startup-cap", type=float, default=900)
+    parser.add_argument("--hup-seconds", type=int, default=30)
+    parser.add_argument("--no-hup", action="store_true")
+    parser.add_argument("--dir", type=Path, default=None,
+                        help="where the temporary folders go (default: the system's)")
+    parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
-    rows, directories = [], []
+    rows, folders = [], []
+    runs: dict = {}
     try:
         for count in args.sizes:
-            directories.append(Path(tempfile.mkdtemp(prefix=f"bench-scale-{count}-")))
-            rows.append(start(count, directories[-1], args.startup_cap))
-        up = [row for row in rows if row["startup_s"] is not None]
-        # All sizes are up at once and measured in turn, so load from other jobs falls
-        # on each of them alike.
+            folders.append(Path(tempfile.mkdtemp(prefix=f"bench-scale-{count}-", dir=args.dir)))
+            print(f"{count} articles: generating, starting cold, then warm ...", flush=True)
+            rows.append(prepare(count, folders[-1], args.startup_cap))
+        up = [row for row in rows if row.get("rss_mib")]
         runs = {(row["articles"], page): [] for row in up for page in row["urls"]}
         for _ in range(args.rounds):
             for row in up:
                 for page, url in row["urls"].items():
                     runs[row["articles"], page].append(wrk.run(url, args.seconds))
+        if not args.no_hup:
+            script = folders[0] / "count.lua"
+            script.write_text(load.WRK_SCRIPT, encoding="utf-8")
+            for row in up:
+                print(f"{row['articles']} articles: HUP with a new article under load ...",
+                      flush=True)
+                hup(row, args.hup_seconds, script)
     finally:
         for row in rows:
-            servers.stop(row["server"])
-        for directory in directories:
-            shutil.rmtree(directory, ignore_errors=True)
-
+            if row.get("server") is not None:
+                servers.stop(row["server"], timeout=60)
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
     report(rows, runs, args)
 
 
 def report(rows: list[dict], runs: dict, args) -> None:
-    print(f"{'articles':>9} {'start-up s':>11} {'s per 1k':>9} {'RSS/worker MiB':>15}   "
-          f"{'page':<8} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}   (median of {args.rounds})")
+    figures = []
+    print(f"\n{'articles':>9} {'cold s':>8} {'warm s':>7} {'RSS/worker MiB':>15} "
+          f"{'disk MiB':>9}   {'page':<10} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}"
+          f"   (median of {args.rounds})")
     for row in rows:
         count = row["articles"]
-        if row["startup_s"] is None:
-            print(f"{count:9} {'> cap':>11}  (not up within {args.startup_cap:g} s)")
+        if not row.get("rss_mib"):
+            print(f"{count:9} not up within {args.startup_cap:g} s: {row.get('failed', '')}")
             continue
-        lead = (f"{count:9} {row['startup_s']:11.1f} {row['startup_s'] / count * 1000:9.2f} "
-                f"{row['rss_mib']:15.0f}")
+        disk = sum(row["disk_mib"].values())
+        lead = (f"{count:9} {row['cold_s']:8.1f} {row['warm_s']:7.2f} {row['rss_mib']:15.0f} "
+                f"{disk:9.0f}")
+        entry = {key: row[key] for key in ("articles", "generate_s", "cold_s", "warm_s",
+                                           "workers", "rss_mib", "disk_mib")}
         for page, url in row["urls"].items():
             result = wrk.median(runs[count, page])
-            print(f"{lead}   {page:<8} {result.requests_per_s:8.0f} {result.p50_ms:7.2f} "
-                  f"{result.p99_ms:7.2f}   {url.split('/', 3)[-1]}"
+            entry[page] = {"url": url.split("/", 3)[-1], "rps": result.requests_per_s,
+                           "p50_ms": result.p50_ms, "p99_ms": result.p99_ms}
+            print(f"{lead}   {page:<10} {result.requests_per_s:7.0f} {result.p50_ms:7.2f} "
+                  f"{result.p99_ms:7.2f}   /{url.split('/', 3)[-1]}"
                   + (f"  !! {result.errors}" if result.errors else ""))
             lead = " " * len(lead)
+        if "hup" in row:
+            entry["hup"] = row["hup"]
+            print(f"{'':9} HUP with one new article: served after "
+                  f"{row['hup']['to_new_article_s'] or float('nan'):.1f} s; "
+                  f"{row['hup']['requests']} requests, {row['hup']['lost']} lost")
+        figures.append(entry)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
