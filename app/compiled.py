@@ -49,6 +49,7 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
 import sqlite3
 import sys
 import threading
@@ -619,6 +620,15 @@ def _share_pictures(pictures: Pictures) -> None:
     """A parsing process's start: the build's pictures (inherited through the fork)."""
     global _pool_pictures
     _pool_pictures = pictures
+    _default_signals()
+
+
+def _default_signals() -> None:
+    """A process forked by a gunicorn worker inherits its signal handlers, which only
+    mark the worker for a graceful exit: a build's own processes end on TERM, as any."""
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP,
+                   signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH, signal.SIGABRT):
+        signal.signal(number, signal.SIG_DFL)
 
 
 def _parse_chunk(task: tuple[str, str, list[str]]) -> list[tuple]:
@@ -820,6 +830,8 @@ class Compiler:
                     errors += self._parsed_in_pool(kind, folder, name, seq, now, digest,
                                                    unreadable, parsed)
                 self._flush(full=False)
+            pool.close()  # done: the processes end on their own (terminate on an error)
+            pool.join()
         return errors
 
     def _parsed_in_pool(self, kind: str, folder: str, name: str, seq: int, now, digest,
@@ -951,6 +963,7 @@ def _build_once(content_dir: Path, cache_dir: Path, line: str, zone: tzinfo,
 
 
 def _build_in_child(sending, *arguments) -> None:
+    _default_signals()
     try:
         sending.send(("key", _build_converting(*arguments)))
     except search.SearchIndexError as error:

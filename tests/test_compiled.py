@@ -10,6 +10,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import time
 from datetime import UTC
 from pathlib import Path
@@ -361,3 +362,30 @@ def test_a_first_build_parses_in_several_processes_to_the_same_result(tmp_path, 
     assert "unreadable.md: cannot be read: Is a directory" in str(together.value)
     assert ({path.name for path in compiled_files(tmp_path / "alone")}
             == {path.name for path in compiled_files(tmp_path / "together")})
+
+
+def _build_as_a_gunicorn_worker(content: str, cache: str, results) -> None:
+    # gunicorn's worker catches TERM to exit gracefully later: a process it forks inherits
+    # that, so a build's own processes must put the default back to end when told.
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    compiled.CHILD_FROM = compiled.PARALLEL_FROM = 1
+    compiled.PROCESSES = 2
+    opened = compiled.open_content(Path(content), Path(cache), UTC,
+                                   Pictures(content, cache, build=True))
+    results.put(len(opened.store))
+
+
+def test_a_build_forked_from_a_gunicorn_worker_ends(tmp_path):
+    content = newsroom(tmp_path / "content")
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    worker = context.Process(target=_build_as_a_gunicorn_worker,
+                             args=(str(content), str(tmp_path / "cache"), results))
+    worker.start()
+    try:
+        assert results.get(timeout=60) == 13
+        worker.join(30)
+        assert worker.exitcode == 0
+    finally:
+        if worker.is_alive():
+            worker.kill()

@@ -98,3 +98,46 @@ def test_a_hup_compiles_the_content_before_the_new_workers_start(tmp_path):
                  "the reload's log", timeout=30)
     assert "compiled content of 2 articles ready" in log.read_text()
     assert len(list((tmp_path / "cache" / "content").glob("*.sqlite"))) == 2
+
+
+class _Response:
+    def __init__(self, status, sent):
+        self.status, self.sent = status, sent
+        self.headers = [("Content-Type", "text/html"), ("ETag", '"abc"')]
+
+
+class _Request:
+    headers = [("HOST", "127.0.0.1"), ("USER-AGENT", 'say "hi"')]
+
+
+@pytest.mark.parametrize("environ, response", [
+    ({"REMOTE_ADDR": "127.0.0.1", "HTTP_REFERER": "https://example.org/a",
+      "HTTP_USER_AGENT": "Mozilla/5.0"}, _Response("200 OK", 16514)),
+    ({"REMOTE_ADDR": "::1", "HTTP_USER_AGENT": 'say "hi"', "RAW_URI": '/a?q="x"'},
+     _Response("304 Not Modified", 0)),
+    ({"HTTP_AUTHORIZATION": "Basic " + __import__("base64").b64encode(b'ed"itor:pw').decode()},
+     _Response(404, None)),
+    ({"HTTP_AUTHORIZATION": "Bearer token"}, _Response("500 INTERNAL SERVER ERROR", 12)),
+])
+def test_the_access_log_line_is_gunicorns_own(tmp_path, monkeypatch, environ, response):
+    """The leaner logger (gunicorn.conf.py) writes the bytes gunicorn's own would."""
+    from datetime import timedelta
+
+    from gunicorn import glogging
+    from gunicorn.config import Config
+
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/articles/x?page=2",
+               "SERVER_PROTOCOL": "HTTP/1.0", "PATH_INFO": "/articles/x", **environ}
+    written = {}
+    for logger_class in (glogging.Logger, conf["AccessLogger"]):
+        config = Config()
+        config.set("accesslog", str(tmp_path / f"{logger_class.__name__}.log"))
+        config.set("access_log_format", conf["COMBINED"])
+        logger = logger_class(config)
+        monkeypatch.setattr(logger, "now", lambda: "[27/Nov/2026:09:00:00 +0000]")
+        logger.access(response, _Request(), environ, timedelta(microseconds=1234))
+        for handler in logger.access_log.handlers:
+            handler.flush()
+        written[logger_class] = (tmp_path / f"{logger_class.__name__}.log").read_text()
+    assert written[conf["AccessLogger"]] == written[glogging.Logger] != ""

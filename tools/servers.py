@@ -249,14 +249,17 @@ def start_nginx(prefix: Path, config: str) -> subprocess.Popen:
 
 @contextlib.contextmanager
 def nginx(directory: Path, upstream: str, cert: Path, key: Path, server_name="localhost",
-          media_root: Path | None = None):
+          media_root: Path | None = None, static_root: Path | None = None):
     """Debian's nginx with deploy/nginx.conf rendered into a private prefix; `media_root`
-    is the site's CACHE_DIR (default: the checkout's instance/cache).
+    is the site's CACHE_DIR (default: the checkout's instance/cache), `static_root` the
+    folder served at /static/ (default: the checkout's static/).
 
     Yields (process, http port, https port).
     """
     http_port, https_port = free_port(), free_port()
     media = {"media_root": str(media_root)} if media_root is not None else {}
+    if static_root is not None:
+        media["static_root"] = str(static_root)
     site = render(server_name=server_name, certificate=str(cert), certificate_key=str(key),
                   upstream=upstream, http_port=http_port, https_port=https_port,
                   cache_dir=str(directory / "cache"), address="127.0.0.1", **media)
@@ -283,9 +286,11 @@ def nginx(directory: Path, upstream: str, cert: Path, key: Path, server_name="lo
 
 
 @contextlib.contextmanager
-def tls_front(directory: Path, site_url: str = "https://localhost"):
+def tls_front(directory: Path, site_url: str = "https://localhost",
+              static_root: Path | None = None, env: dict[str, str] | None = None):
     """gunicorn (trusting one proxy) behind nginx with a fresh certificate, sharing a
-    fresh CACHE_DIR (the site makes its pictures there, nginx serves them).
+    fresh CACHE_DIR (the site makes its pictures there, nginx serves them); `static_root`
+    and `env` as nginx() and gunicorn() take them.
 
     Yields a dict: https (base URL), http (base URL), https_port, http_port, cert,
     cache_dir.
@@ -293,12 +298,12 @@ def tls_front(directory: Path, site_url: str = "https://localhost"):
     cert, key = make_certificate(directory)
     cache_dir = directory / "site-cache"
     env = {"FLASK_PROXY_COUNT": "1", "FLASK_SITE_URL": site_url,
-           "FLASK_CACHE_DIR": str(cache_dir)}
+           "FLASK_CACHE_DIR": str(cache_dir), **(env or {})}
     with contextlib.ExitStack() as stack:
         _, upstream = stack.enter_context(gunicorn(directory / "gunicorn.log", env=env))
         _, http_port, https_port = stack.enter_context(
             nginx(directory, upstream.removeprefix("http://"), cert, key,
-                  media_root=cache_dir))
+                  media_root=cache_dir, static_root=static_root))
         yield {"https": f"https://localhost:{https_port}", "https_port": https_port,
                "http": f"http://127.0.0.1:{http_port}", "http_port": http_port,
                "cert": str(cert), "cache_dir": cache_dir}
