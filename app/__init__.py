@@ -16,6 +16,15 @@ from .state import KEY, SiteState
 ROOT = site_config.PROJECT_ROOT
 
 
+def copyright_line(store, site_name: str) -> str:
+    """'© 2016–2026 The Small Dispatch': from the oldest article's year to the newest's,
+    so every worker prints the same bytes whatever today's date."""
+    years = sorted({store.newest().published.year, store.oldest().published.year}) if len(
+        store) else []
+    span = "–".join(str(year) for year in years)
+    return f"© {span} {site_name}".replace("  ", " ")
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings, then the article store (all or nothing), then routes.
 
@@ -32,15 +41,17 @@ def create_app(config: dict | None = None) -> Flask:
                 static_folder=str(ROOT / "static"))
     site_config.load(app.config, config)
 
+    store = load_store(Path(app.config["CONTENT_DIR"]))
     static = static_files.StaticFiles(Path(app.static_folder))
     style = static.text("css/site.css")
     app.extensions[KEY] = SiteState(
-        store=load_store(Path(app.config["CONTENT_DIR"])),
+        store=store,
         pages=PageCache(),
         static=static,
         style=style,
         security_headers=security.header_set(app.config, style),
         follow_links=follow_links(app.config["SOCIAL_PROFILES"]),
+        copyright=copyright_line(store, app.config["SITE_NAME"]),
         clock=utc_now,
     )
 

@@ -5,9 +5,12 @@ never changes afterwards: every thread and every worker can read it without lock
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+
+TAGS = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,12 @@ class Article:
     image_credit: str | None = None
     source_url: str | None = None
     source_path: str = field(default="", compare=False)
+
+    @property
+    def reading_minutes(self) -> int:
+        """Minutes a reader needs at about 230 words a minute, at least one."""
+        words = len(TAGS.sub(" ", self.body_html).split())
+        return max(1, round(words / 230))
 
     @property
     def modified(self) -> datetime:
@@ -91,6 +100,12 @@ class ArticleStore:
 
     def __contains__(self, slug: object) -> bool:
         return slug in self._index
+
+    def newest(self) -> Article:
+        return self._articles[0]
+
+    def oldest(self) -> Article:
+        return self._articles[-1]
 
     def get(self, slug: str) -> Article | None:
         position = self._index.get(slug)

@@ -5,11 +5,14 @@ the store is read-only, so a request is a lookup and, the first time, a render.
 """
 from __future__ import annotations
 
+import html
+import re
+
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 from markupsafe import Markup
 
 from . import metadata
-from .articles import Article
+from .articles import TAGS, Article
 from .rendering import cached, canonical_url, render_page
 from .responses import Rendered
 from .share import share_links
@@ -17,12 +20,24 @@ from .state import state
 
 bp = Blueprint("reader", __name__)
 
+# Stories in an article's "Latest" column.
+LATEST = 5
+FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+
+
+def own_standfirst(article: Article) -> str | None:
+    """The summary, as the standfirst under the headline, unless it is only the first
+    paragraph again (a summary made from it): the body says that a moment later."""
+    first = FIRST_PARAGRAPH.search(article.body_html)
+    lede = " ".join(html.unescape(TAGS.sub("", first.group(1))).split()) if first else ""
+    return None if lede == article.summary else article.summary
+
 
 def body_with_dateline(article: Article) -> Markup:
     """The body, its first paragraph opening with the dateline as printed papers do."""
     body = Markup(article.body_html)
     if article.dateline and body.startswith("<p>"):
-        return Markup('<p><span class="dateline">{}</span> — ').format(article.dateline) + body[3:]
+        return Markup('<p><span class="place">{}</span> — ').format(article.dateline) + body[3:]
     return body
 
 
@@ -66,7 +81,9 @@ def article(slug: str):
         return render_page(
             "article.html",
             article=found,
+            standfirst=own_standfirst(found),
             body=body_with_dateline(found),
+            latest=[item for item in store.page(1, LATEST + 1) if item is not found][:LATEST],
             canonical=url,
             next_article=None if following is found else following,
             share_links=share_links(url, found.title),

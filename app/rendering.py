@@ -7,11 +7,13 @@ to responses.respond, which knows about caching, encodings and 304s.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from datetime import timedelta
 
 from flask import Flask, Response, current_app, render_template, url_for
 from markupsafe import Markup
 
 from .responses import Rendered, respond
+from .share import feed_links
 from .state import state
 
 
@@ -34,12 +36,33 @@ def long_date(moment) -> str:
     return f"{moment:%B} {moment.day}, {moment.year}"
 
 
+def section_url(name: str) -> str:
+    # Placeholder until the sections' pages exist.
+    return "/sections/" + "-".join(name.lower().split())
+
+
+def long_date_time(moment) -> str:
+    """'November 25, 2026, 09:00 UTC'; the date alone for midnight UTC, which is what the
+    importer writes when a page gives only the day."""
+    if (moment.hour, moment.minute, moment.utcoffset()) == (0, 0, timedelta(0)):
+        return long_date(moment)
+    return f"{long_date(moment)}, {moment:%H:%M} {moment.tzname() or ''}".rstrip()
+
+
 def layout() -> dict:
-    """What base.html needs around every page: the inline CSS and the footer's links."""
+    """What base.html needs around every page, the same for every kind of page: the inline
+    CSS, the masthead's sections menu, and the footer band's links and copyright line."""
     site = state()
-    return {"inline_style": Markup(site.style), "follow_links": site.follow_links}
+    config = current_app.config
+    feeds = feed_links(url_for("machine.feed", kind="atom"), url_for("machine.feed", kind="rss"))
+    menu = [{"label": entry.label, "section": entry.section, "href": section_url(entry.section)}
+            for entry in config["SECTIONS_MENU"]]
+    return {"inline_style": Markup(site.style), "follow_links": feeds + site.follow_links,
+            "menu": menu, "footer_links": [], "copyright": site.copyright}
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
+    app.add_template_filter(long_date_time)
+    app.add_template_global(section_url, "section_href")
     app.context_processor(layout)

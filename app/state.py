@@ -30,7 +30,8 @@ class SiteState:
     static: StaticFiles
     style: str  # the CSS every page inlines (static/css/site.css)
     security_headers: dict[str, str]
-    follow_links: tuple[Link, ...]  # the footer's follow bar, on every page
+    follow_links: tuple[Link, ...]  # the site's social profiles, in the footer's follow bar
+    copyright: str  # the footer's line: the years of the articles and the site's name
     clock: Callable[[], datetime]  # "now" for the news sitemap; tests set their own
     # Cache-Control value -> the headers every response ends with (responses._tail).
     response_tails: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
