@@ -3,11 +3,37 @@
 Command-line options and GUNICORN_CMD_ARGS override these
 (`gunicorn -c gunicorn.conf.py -w 4 wsgi:app`).
 """
+import ipaddress
 import os
 
+
+def loopback_only(address: str) -> str:
+    """`address` if it is a loopback address or a unix socket; else stop with why.
+
+    Sync workers read a request's headers themselves, so a handful of clients sending
+    theirs a line at a time hold every worker and the site answers no one (slowloris:
+    16 slow connections, no answer to 22 probes in 70 s; docs/deployment.md). nginx in
+    front reads whole requests before gunicorn sees them: gunicorn is never public.
+    """
+    if address.startswith(("unix:", "fd://")):
+        return address
+    host = address.rpartition(":")[0].strip("[]") if ":" in address else address
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise SystemExit(
+            f"GUNICORN_BIND={address!r}: gunicorn listens on loopback (127.0.0.1:PORT) or "
+            "a unix socket (unix:/run/article-site/gunicorn.sock) only, behind nginx; its "
+            "sync workers are held by slow clients (docs/deployment.md)")
+    return address
+
+
 # Loopback by default: the public side is nginx (deploy/nginx.conf). GUNICORN_BIND
-# changes it, e.g. GUNICORN_BIND=0.0.0.0:8000 in a container, or unix:/run/site.sock.
-bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# changes it to another loopback port or a unix socket (unix:/run/article-site/gunicorn.sock),
+# never a public address.
+bind = loopback_only(os.environ.get("GUNICORN_BIND", "127.0.0.1:8000"))
 
 # No preload_app: each worker loads the content itself, so a HUP (graceful reload)
 # starts workers that read content/ afresh and serve any new article.

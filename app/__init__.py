@@ -6,8 +6,20 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as site_config
-from . import errors, icon_views, icons, machine, reader, rendering, security, static_files
-from .content import load_store
+from . import (
+    errors,
+    icon_views,
+    icons,
+    identity,
+    listings,
+    machine,
+    media,
+    media_views,
+    reader,
+    rendering,
+    security,
+    static_files,
+)
 from .responses import PageCache
 from .share import follow_links
 from .sitemaps import utc_now
@@ -16,17 +28,9 @@ from .state import KEY, SiteState
 ROOT = site_config.PROJECT_ROOT
 
 
-def copyright_line(store, site_name: str) -> str:
-    """'© 2016–2026 The Small Dispatch': from the oldest article's year to the newest's,
-    so every worker prints the same bytes whatever today's date."""
-    years = sorted({store.newest().published.year, store.oldest().published.year}) if len(
-        store) else []
-    span = "–".join(str(year) for year in years)
-    return f"© {span} {site_name}".replace("  ", " ")
-
-
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app: settings, then the article store (all or nothing), then routes.
+    """Build the app: settings, then the article store and its listings (all or
+    nothing), then routes.
 
     A bad setting raises ConfigError and a content problem ContentErrors, here, before
     any request is served. The editors' commands (app/cli.py) do not build an app: they
@@ -39,24 +43,30 @@ def create_app(config: dict | None = None) -> Flask:
             "from it (pip install .)")
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"))
-    site_config.load(app.config, config)
+    site_config.load(app.config, config, identity.settings)
 
-    store = load_store(Path(app.config["CONTENT_DIR"]))
+    # Every picture in the content folder is made (once, into CACHE_DIR) before the
+    # articles that show it are read.
+    pictures = media.Pictures(app.config["CONTENT_DIR"], app.config["CACHE_DIR"], build=True)
+    store, found = listings.load(Path(app.config["CONTENT_DIR"]),
+                                 site_config.time_zone(app.config), pictures)
     static = static_files.StaticFiles(Path(app.static_folder))
     style = static.text("css/site.css")
     app.extensions[KEY] = SiteState(
         store=store,
-        pages=PageCache(),
+        listings=found,
+        media=pictures.cache,
+        pages=PageCache(app.config["PAGE_CACHE_MB"] * 1024 * 1024),
         static=static,
         style=style,
         security_headers=security.header_set(app.config, style),
         follow_links=follow_links(app.config["SOCIAL_PROFILES"]),
-        copyright=copyright_line(store, app.config["SITE_NAME"]),
+        copyright=rendering.copyright_line(store, app.config["SITE_NAME"]),
         clock=utc_now,
     )
 
-    for module in (icons, static_files, rendering, errors, security):
+    for module in (icons, static_files, rendering, errors, security, media_views):
         module.init_app(app)
-    for blueprint in (reader.bp, machine.bp, icon_views.bp):
+    for blueprint in (reader.bp, machine.bp, icon_views.bp, media_views.bp):
         app.register_blueprint(blueprint)
     return app

@@ -6,9 +6,13 @@ never changes afterwards: every thread and every worker can read it without lock
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .media import Figure
 
 TAGS = re.compile(r"<[^>]+>")
 
@@ -27,8 +31,8 @@ class Article:
     dateline: str = ""
     section: str = ""
     tags: tuple[str, ...] = ()
-    image: str | None = None
-    image_credit: str | None = None
+    image: Figure | None = None  # the lead picture, with its alt text, caption and credit
+    image_credit: str | None = None  # also set without a picture (the seed credits one)
     source_url: str | None = None
     source_path: str = field(default="", compare=False)
 
@@ -44,6 +48,22 @@ class Article:
         return self.updated or self.published
 
 
+@dataclass(frozen=True)
+class Author:
+    """An author's own file (content/authors/<slug>.md): the name as articles give it
+    and a short biography, rendered once."""
+
+    slug: str
+    name: str
+    bio_html: str
+    source_path: str = field(default="", compare=False)
+
+
+def long_date(moment: datetime) -> str:
+    """'January 19, 2016': the date as the article's readers write it."""
+    return f"{moment:%B} {moment.day}, {moment.year}"
+
+
 # Turns an article into its absolute URL: views build it from SITE_URL and the route,
 # and hand it to the modules that write feeds and sitemaps.
 ArticleURL = Callable[["Article"], str]
@@ -53,6 +73,20 @@ def last_change(articles: Iterable[Article]) -> datetime | None:
     """The newest `modified` among `articles` (None for none): a listing's own date,
     as feeds, sitemaps and the front page's sitemap entry give it."""
     return max((article.modified for article in articles), default=None)
+
+
+def page_of(items: Sequence, number: int, per_page: int) -> tuple:
+    """Page `number` (from 1) of `items`: a slice, whatever their number; empty past the
+    end. The front page and every listing page their articles with this."""
+    if number < 1 or per_page < 1:
+        return ()
+    start = (number - 1) * per_page
+    return tuple(items[start:start + per_page])
+
+
+def page_count(total: int, per_page: int) -> int:
+    """Pages needed for `total` items; an empty list still has one (empty) page."""
+    return max(1, -(-total // per_page))
 
 
 class DuplicateSlug(ValueError):
@@ -118,13 +152,14 @@ class ArticleStore:
             return None
         return self._articles[(position + 1) % len(self._articles)]
 
+    def position(self, slug: str) -> int | None:
+        """Where `slug` stands in reading order (0 for the newest), or None."""
+        return self._index.get(slug)
+
     def page(self, number: int, per_page: int) -> tuple[Article, ...]:
         """Articles on front-page `number` (from 1); empty past the end."""
-        if number < 1 or per_page < 1:
-            return ()
-        start = (number - 1) * per_page
-        return self._articles[start:start + per_page]
+        return page_of(self._articles, number, per_page)
 
     def page_count(self, per_page: int) -> int:
         """Number of front pages; an empty site still has one (empty) page."""
-        return max(1, -(-len(self._articles) // per_page))
+        return page_count(len(self._articles), per_page)

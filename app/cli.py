@@ -11,14 +11,24 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import UTC, tzinfo
 from pathlib import Path
 
 import click
 
 from .articles import Article, ArticleStore, clashes
-from .config import ConfigError, settings
-from .content import SLUG_PATTERN, ContentError, articles_dir, parse_article, read_articles
+from .config import ConfigError, settings, time_zone
+from .content import (
+    SLUG_PATTERN,
+    ContentError,
+    articles_dir,
+    authors_dir,
+    parse_article,
+    read_articles,
+)
 from .importer import ImportProblem, import_page
+from .listings import GROUPS, names_of, read_site, slug_of, unused_authors
+from .media import Pictures
 
 
 def configured_content_dir() -> Path:
@@ -28,6 +38,17 @@ def configured_content_dir() -> Path:
     except ConfigError as error:
         raise click.ClickException(f"the site's settings are wrong ({error}); fix them or "
                                    "give --content-dir") from None
+
+
+def pictures_in(content_dir: Path) -> Pictures:
+    """The pictures as the site finds them: checked by decoding them, unless the site's
+    CACHE_DIR already holds them (made from the same bytes). Nothing is written there;
+    the site makes the pictures when it starts."""
+    try:
+        cache_dir = settings()["CACHE_DIR"]
+    except ConfigError:
+        cache_dir = None
+    return Pictures(content_dir, cache_dir)
 
 
 content_dir_option = click.option(
@@ -41,17 +62,40 @@ def articles() -> None:
     """Import, list and check the site's articles (they run on broken content too)."""
 
 
+def configured_time_zone() -> tzinfo:
+    """SITE_TIMEZONE as the site would read it; UTC when the settings are broken (the
+    site reports those itself, and the zone matters only for dates near year 1 or 9999)."""
+    try:
+        return time_zone(settings())
+    except ConfigError:
+        return UTC
+
+
+def in_listings(article: Article, wanted: dict[str, str | None]) -> bool:
+    """Whether the article is in every listing asked for: {group: name or slug}."""
+    return all(slug_of(value) in {slug_of(name) for name in names_of(article, group)}
+               for group, value in wanted.items() if value)
+
+
 @articles.command("list")
+@click.option("--section", help="Only this section's articles (its name or its slug).")
+@click.option("--tag", help="Only articles with this tag (its name or its slug).")
+@click.option("--author", help="Only this author's articles (the name or the slug).")
 @content_dir_option
-def list_articles(content_dir: Path) -> None:
-    """Slug, date and title of every article, newest first.
+def list_articles(section: str | None, tag: str | None, author: str | None,
+                  content_dir: Path) -> None:
+    """Slug, date and title of every article, newest first; with --section, --tag or
+    --author, of those in all the listings given.
 
     Files with problems are left out and counted on standard error (exit status 1), so
     a listing is never mistaken for the whole site.
     """
-    found, errors = read_articles(content_dir)
+    found, errors = read_articles(content_dir, pictures_in(content_dir))
+    wanted = dict(zip(GROUPS, (section, tag, author), strict=True))
     for article in ArticleStore(found):
-        click.echo(f"{article.slug}\t{article.published.date().isoformat()}\t{article.title}")
+        if in_listings(article, wanted):
+            click.echo(f"{article.slug}\t{article.published.date().isoformat()}\t"
+                       f"{article.title}")
     if errors:
         files = len({error.path for error in errors})
         click.echo(f"{files} file(s) with problems are not listed; run "
@@ -62,8 +106,10 @@ def list_articles(content_dir: Path) -> None:
 @articles.command("check")
 @content_dir_option
 def check_articles(content_dir: Path) -> None:
-    """Load every article as the site would; report every problem (exit status 1)."""
-    found, errors = read_articles(content_dir)
+    """Load every article and author file as the site would; report every problem
+    (exit status 1), names that make one address included."""
+    found, authors, errors = read_site(content_dir, configured_time_zone(),
+                                       pictures_in(content_dir))
     for error in errors:
         click.echo(str(error))
     if errors:
@@ -71,7 +117,11 @@ def check_articles(content_dir: Path) -> None:
         click.echo(f"{len(errors)} problem(s) in {files} file(s) in {content_dir}; the site "
                    "will not start until they are fixed.")
         raise click.exceptions.Exit(1)
-    click.echo(f"{len(found)} article(s) in {articles_dir(content_dir)}: all good.")
+    for author in unused_authors(found, authors):
+        click.echo(f"{author.source_path}: note: no article names {author.name!r} yet; "
+                   f"/authors/{author.slug} appears with their first article")
+    also = f" and {len(authors)} author file(s) in {authors_dir(content_dir)}" if authors else ""
+    click.echo(f"{len(found)} article(s) in {articles_dir(content_dir)}{also}: all good.")
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -97,7 +147,7 @@ def write_atomically(path: Path, text: str) -> None:
 def clash_with(directory: Path, candidate: Article) -> str | None:
     """Why `candidate` cannot join the articles in `directory`, if it cannot: another
     file claims its slug, or holds the same article (the page was imported before)."""
-    found, _ = read_articles(directory)
+    found, _ = read_articles(directory, pictures_in(directory))
     others = [article for article in found
               if Path(article.source_path).name != f"{candidate.slug}.md"]
     for earlier, _, shared in clashes([*others, candidate]):

@@ -9,12 +9,13 @@ The site keeps no sessions and sets no cookies, so it needs no SECRET_KEY.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Config
 
-from . import identity
 from .share import FOLLOW_NETWORKS
 from .sitemaps import SITEMAP_LIMIT
 
@@ -34,6 +35,9 @@ DEFAULTS = {
     "CONTACT_EMAIL": "",
     # The masthead's sections, in order (identity.MenuEntry); content/site.yml sets them.
     "SECTIONS_MENU": (),
+    # The IANA time zone the archive's years and months are counted in (an article
+    # published at 23:30 UTC on 31 December is in next year's archive in Paris).
+    "SITE_TIMEZONE": "UTC",
     # The editors' folder: articles/ (one Markdown file each) and what the site reads
     # beside them.
     "CONTENT_DIR": str(PROJECT_ROOT / "content"),
@@ -45,6 +49,9 @@ DEFAULTS = {
     "SOCIAL_PROFILES": {},
     # Seconds a browser or CDN may reuse an HTML page before revalidating it.
     "HTML_MAX_AGE": 300,
+    # Megabytes of rendered pages each worker keeps (app/responses.py PageCache); the
+    # least recently used go past it. docs/performance.md: how many pages that holds.
+    "PAGE_CACHE_MB": 128,
     # Newest articles in /feed.atom and /feed.rss.
     "FEED_ARTICLES": 20,
     # Proxies in front that set X-Forwarded-* (nginx: 1). 0 trusts none: see app/security.py.
@@ -58,22 +65,22 @@ class ConfigError(ValueError):
     """A setting that cannot work, named so the operator can fix it."""
 
 
-def load(config: Config, overrides: dict | None = None, *, with_identity: bool = True) -> Config:
-    """Fill `config`: the defaults, then content/site.yml, then the FLASK_* environment
-    (a mapping such as SOCIAL_PROFILES is merged key by key), then `overrides`; checked.
+def load(config: Config, overrides: dict | None = None,
+         identity: Callable[[Path], dict] | None = None) -> Config:
+    """Fill `config`: the defaults, then what `identity(content_dir)` gives (the factory
+    passes identity.settings: content/site.yml), then the FLASK_* environment (a mapping
+    such as SOCIAL_PROFILES is merged key by key), then `overrides`; checked.
 
     The factory and the editors' commands (which run without an app) both read their
     settings through here, so `flask articles` sees the content directory the site does.
-    A broken site.yml raises ContentErrors, unless `with_identity` is false (the editors'
-    commands report it themselves).
     """
     environment = Config(config.root_path)
     environment.from_prefixed_env()
     content_dir = (overrides or {}).get("CONTENT_DIR") or environment.get(
         "CONTENT_DIR", DEFAULTS["CONTENT_DIR"])
     config.update(DEFAULTS)
-    if with_identity:
-        config.update(identity.settings(Path(content_dir)))
+    if identity is not None:
+        config.update(identity(Path(content_dir)))
     for key, value in environment.items():
         merged = isinstance(value, dict) and isinstance(config.get(key), dict)
         config[key] = {**config[key], **value} if merged else value
@@ -84,7 +91,7 @@ def load(config: Config, overrides: dict | None = None, *, with_identity: bool =
 
 def settings(overrides: dict | None = None) -> Config:
     """The site's settings without an app, and without reading content/site.yml."""
-    return load(Config(str(PROJECT_ROOT)), overrides, with_identity=False)
+    return load(Config(str(PROJECT_ROOT)), overrides)
 
 
 def check(config) -> None:
@@ -105,12 +112,24 @@ def check(config) -> None:
         if url and urlsplit(str(url)).scheme != "https":
             raise ConfigError(f"SOCIAL_PROFILES[{network!r}] must be an https URL, got {url!r}")
 
+    time_zone(config)
     _whole_number(config, "ARTICLES_PER_PAGE", 1, None, "a positive whole number")
     _whole_number(config, "FEED_ARTICLES", 1, None, "a positive whole number")
     _whole_number(config, "HTML_MAX_AGE", 0, None, "a whole number of seconds")
+    _whole_number(config, "PAGE_CACHE_MB", 1, None, "a positive whole number of megabytes")
     _whole_number(config, "SITEMAP_URLS_PER_FILE", 1, SITEMAP_LIMIT,
                   f"a whole number from 1 to {SITEMAP_LIMIT} (the sitemaps protocol's limit)")
     _whole_number(config, "PROXY_COUNT", 0, 5, "a whole number from 0 to 5")
+
+
+def time_zone(config) -> ZoneInfo:
+    """SITE_TIMEZONE as a zone, or ConfigError naming the setting."""
+    name = config["SITE_TIMEZONE"]
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ConfigError(f"SITE_TIMEZONE must be an IANA time zone such as 'UTC' or "
+                          f"'Europe/Paris', got {name!r}") from None
 
 
 def _whole_number(config, name: str, low: int, high: int | None, requirement: str) -> None:

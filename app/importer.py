@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import yaml
 
-from .content import NotUTF8, utf8_text
+from .content import NotUTF8, forbidden_character, utf8_text
 from .icons import NAMES
 
 MONTHS = {
@@ -40,8 +40,6 @@ ICON_LABEL_WORDS = frozenset(word for name in NAMES for word in name.split()
                              if not ICON_NAME.fullmatch(word))
 SPACES = {"\u00a0", "\u2007", "\u202f"}  # non-breaking spaces, made plain
 SLUG_MAX = 80
-# Control characters no text page has (tabs and line endings are fine).
-CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class ImportProblem(ValueError):
@@ -68,11 +66,13 @@ def decode(raw: bytes) -> str:
     except NotUTF8 as error:
         raise ImportProblem(f"is not UTF-8 text (line {error.line}); save the page as UTF-8 "
                             "and try again") from None
-    control = CONTROL.search(text)
-    if control:
-        line = text.count("\n", 0, control.start()) + 1
-        raise ImportProblem(f"has a control character (U+{ord(control.group()):04X}) on line "
-                            f"{line}: it looks binary, not a text page")
+    # Control characters and noncharacters: no text page has them, and the site could
+    # not put them in a feed or a page (content.FORBIDDEN_CHARACTERS).
+    found = forbidden_character(text)
+    if found:
+        line, character = found
+        raise ImportProblem(f"has a control character or noncharacter ({character}) on "
+                            f"line {line}: it looks binary, not a text page")
     return text
 
 

@@ -1,17 +1,21 @@
-"""What machines read: feeds, sitemaps, robots.txt, the favicon and logo, the health check.
+"""What machines read: feeds (the site's and each listing's), sitemaps, robots.txt, the
+favicon and logo, the health check.
 
 Like pages, each is rendered once and served through responses.respond (cached bytes,
-ETag, gzip and brotli). Only the news sitemap depends on the clock; see news_sitemap().
+ETag, gzip and brotli). Only the news sitemap (and so robots.txt, which names it while it
+exists) depends on the clock; see news_sitemap().
 """
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from itertools import islice
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
 from . import favicon, feeds, sitemaps
 from .articles import Article, last_change
-from .rendering import cached, canonical_url
+from .listings import ARCHIVE, Listing
+from .rendering import cached, canonical_url, listing_feed_url, listing_title, listing_url
 from .responses import Rendered
 from .state import state
 
@@ -32,73 +36,125 @@ def healthz():
     return response
 
 
-@bp.get("/feed.<any(atom, rss):kind>")
-def feed(kind: str):
+def _feed(key: Hashable, kind: str, articles: Sequence[Article], self_url: str,
+          page: feeds.FeedPage | None = None):
     def render() -> Rendered:
-        newest = state().store.page(1, current_app.config["FEED_ARTICLES"])
-        body = feeds.FORMATS[kind](newest, current_app.config, article_url,
-                                   canonical_url("machine.feed", kind=kind))
+        body = feeds.FORMATS[kind](articles, current_app.config, article_url, self_url, page)
         return Rendered.from_bytes(body, feeds.MEDIA_TYPES[kind])
 
-    return cached(("feed", kind), render)
+    return cached(key, render)
+
+
+@bp.get("/feed.<any(atom, rss):kind>")
+def feed(kind: str):
+    newest = state().store.page(1, current_app.config["FEED_ARTICLES"])
+    return _feed(("feed", kind), kind, newest, canonical_url("machine.feed", kind=kind))
+
+
+@bp.get("/<any(sections, tags, authors):group>/<slug>/feed.<any(atom, rss):kind>")
+def listing_feed(group: str, slug: str, kind: str):
+    return _listing_feed(state().listings.get(group, slug), kind)
+
+
+@bp.get("/archive/<year>/feed.<any(atom, rss):kind>", defaults={"month": None})
+@bp.get("/archive/<year>/<month>/feed.<any(atom, rss):kind>")
+def archive_feed(year: str, month: str | None, kind: str):
+    path = (ARCHIVE, year) if month is None else (ARCHIVE, year, month)
+    return _listing_feed(state().listings.get(*path), kind)
+
+
+def _listing_feed(listing: Listing | None, kind: str):
+    """A listing's newest articles; 404 for no listing (or the archive's index)."""
+    if listing is None or not listing.articles:
+        abort(404)
+    newest = listing.articles[:current_app.config["FEED_ARTICLES"]]
+    page = feeds.FeedPage(listing_url(listing), listing_title(listing), listing.description)
+    return _feed(("feed", kind, listing.path), kind, newest, listing_feed_url(listing, kind),
+                 page)
 
 
 def _sitemap_limit() -> int:
     return current_app.config["SITEMAP_URLS_PER_FILE"]
 
 
-def _sitemap_part_articles(number: int) -> list[Article]:
-    return list(islice(state().store, *sitemaps.part_bounds(number, _sitemap_limit())))
+def _sitemap_lead() -> list[sitemaps.Entry]:
+    """The URLs before the articles': the front page, then each listing's first page."""
+    site = state()
+    return [(canonical_url("reader.index"), last_change(site.store)),
+            *((listing_url(listing), listing.modified) for listing in site.listings)]
+
+
+def _sitemap_part_count() -> int:
+    site = state()
+    return sitemaps.part_count(len(site.store), _sitemap_limit(), lead=1 + len(site.listings))
 
 
 @bp.get("/sitemap.xml")
 def sitemap():
     """Every URL in one urlset while they fit in one file; past that, an index of parts."""
-    store = state().store
-    count = sitemaps.part_count(len(store), _sitemap_limit())
+    count = _sitemap_part_count()
 
     def render() -> Rendered:
         if count == 0:
-            body = sitemaps.sitemap(store, canonical_url("reader.index"), article_url)
+            body = sitemaps.sitemap(_sitemap_lead(), state().store, article_url)
         else:
-            newest = last_change(store)  # the front page's, in part 1
             body = sitemaps.sitemap_index(
-                (canonical_url("machine.sitemap_part", number=n),
-                 newest if n == 1 else last_change(_sitemap_part_articles(n)))
+                (canonical_url("machine.sitemap_part", number=n), _part_lastmod(*_part(n)))
                 for n in range(1, count + 1))
         return Rendered.from_bytes(body, "application/xml")
 
     return cached(("sitemap",), render)
 
 
+def _part(number: int) -> tuple[list[sitemaps.Entry], list[Article]]:
+    """Part `number`'s lead pages (as URL and lastmod) and articles."""
+    limit = _sitemap_limit()
+    lead = _sitemap_lead()
+    articles = islice(state().store, *sitemaps.part_bounds(number, limit, lead=len(lead)))
+    return lead[slice(*sitemaps.lead_bounds(number, limit))], list(articles)
+
+
+def _part_lastmod(lead: list[sitemaps.Entry], articles: list[Article]):
+    """The newest lastmod in a part, for the index."""
+    changes = [modified for _, modified in lead if modified is not None]
+    changes += [article.modified for article in articles]
+    return max(changes, default=None)
+
+
 @bp.get("/sitemap-<int:number>.xml")
 def sitemap_part(number: int):
     """Part `number` of the index; 404 past the last part, when there are no parts, and
     for other spellings of the number (/sitemap-01.xml), so each part has one URL."""
-    store = state().store
-    count = sitemaps.part_count(len(store), _sitemap_limit())
+    count = _sitemap_part_count()
     if not 1 <= number <= count or request.path != url_for("machine.sitemap_part", number=number):
         abort(404)
 
     def render() -> Rendered:
-        home = (canonical_url("reader.index"), last_change(store)) if number == 1 else None
-        body = sitemaps.sitemap_part(_sitemap_part_articles(number), article_url, home)
-        return Rendered.from_bytes(body, "application/xml")
+        return Rendered.from_bytes(sitemaps.sitemap(*_part(number), article_url),
+                                   "application/xml")
 
     return cached(("sitemap", number), render)
 
 
+def _recent_articles() -> tuple[Article, ...]:
+    site = state()
+    return sitemaps.recent_articles(site.store, site.clock())
+
+
 @bp.get("/news-sitemap.xml")
 def news_sitemap():
-    """The articles of the last two days, by the clock.
+    """The articles of the last two days, by the clock; 404 when there are none.
 
     The choice is made on every request (cheap: the scan stops at the first old article)
     and the cache is keyed by the chosen slugs, not by time. So the XML is rendered once
     per distinct set, an article drops out the moment its two days are up, and the ETag
-    stays the same (304s keep working) for as long as the set does not change.
+    stays the same (304s keep working) for as long as the set does not change. With no
+    recent article there is no news sitemap: a urlset needs at least one <url> to be
+    valid, and robots.txt names this file only while it exists.
     """
-    site = state()
-    recent = sitemaps.recent_articles(site.store, site.clock())
+    recent = _recent_articles()
+    if not recent:
+        abort(404)
 
     def render() -> Rendered:
         body = sitemaps.news_sitemap(recent, current_app.config, article_url)
@@ -109,12 +165,16 @@ def news_sitemap():
 
 @bp.get("/robots.txt")
 def robots_txt():
-    def render() -> Rendered:
-        text = sitemaps.robots([canonical_url("machine.sitemap"),
-                                canonical_url("machine.news_sitemap")])
-        return Rendered.from_text(text, "text/plain")
+    """Names the sitemap, and the news sitemap while it has articles (see news_sitemap)."""
+    with_news = bool(_recent_articles())
 
-    return cached(("robots",), render)
+    def render() -> Rendered:
+        urls = [canonical_url("machine.sitemap")]
+        if with_news:
+            urls.append(canonical_url("machine.news_sitemap"))
+        return Rendered.from_text(sitemaps.robots(urls), "text/plain")
+
+    return cached(("robots", with_news), render)
 
 
 def _favicon_svg() -> bytes:

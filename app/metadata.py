@@ -1,36 +1,47 @@
 """What a page says about itself to crawlers and social networks.
 
 Open Graph and Twitter tags decide how a shared link looks; the JSON-LD NewsArticle is
-what search engines read for article results. They are built here as plain data from an
-Article and the site's settings, so the template only prints them (escaped by Jinja:
-attributes with autoescape, the JSON-LD with |tojson) and tests can check them directly.
+what search engines read for article results, a CollectionPage describes a listing (a
+section, tag, author or the archive), and a BreadcrumbList the page's breadcrumb. They
+are built here as plain data from an Article (or a Listing) and the site's settings, so
+the template only prints them (escaped by Jinja: attributes with autoescape, the JSON-LD
+with |tojson) and tests can check them directly.
 Every URL is absolute and built from SITE_URL, never from the request.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from .articles import Article
+from .articles import Article, ArticleURL
+
+if TYPE_CHECKING:
+    from .listings import Listing
+
+SCHEMA = "https://schema.org"
 
 
 @dataclass(frozen=True)
 class PageMetadata:
-    """The head tags of one page: (property, content) pairs in the order they print."""
+    """The head tags of one page: (property, content) pairs in the order they print, and
+    the JSON-LD objects, each printed as its own <script type="application/ld+json">."""
 
     open_graph: tuple[tuple[str, str], ...] = ()
     twitter: tuple[tuple[str, str], ...] = ()
-    json_ld: dict | None = field(default=None)
+    json_ld: tuple[dict, ...] = ()
 
 
-def absolute(url: str, base: str) -> str:
-    """`url` as the browser would resolve it from the page at `base`."""
-    return urljoin(base, url)
+@dataclass(frozen=True)
+class ShareImage:
+    """The image a shared link shows (app/media.py's share card), by absolute URL."""
 
-
-def image_url(article: Article, article_url: str) -> str | None:
-    """The article's image as an absolute URL, resolved like the page's <img src>."""
-    return absolute(article.image, article_url) if article.image else None
+    url: str
+    width: int
+    height: int
+    media_type: str
+    alt: str
 
 
 def twitter_handle(profile_url: str | None) -> str | None:
@@ -56,14 +67,15 @@ def publisher(config, logo_url: str | None = None) -> dict:
     return organization
 
 
-def news_article(article: Article, url: str, config, logo_url: str | None = None) -> dict:
+def news_article(article: Article, url: str, config, logo_url: str | None = None,
+                 image: ShareImage | None = None) -> dict:
     """A schema.org NewsArticle following Google's Article structured-data guidance.
 
     Dates keep their offset (ISO 8601, as Google asks); authors are Person objects and
-    are left out when unknown rather than guessed.
+    are left out when unknown rather than guessed; the image is the share card.
     """
     data = {
-        "@context": "https://schema.org",
+        "@context": SCHEMA,
         "@type": "NewsArticle",
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "url": url,
@@ -76,9 +88,9 @@ def news_article(article: Article, url: str, config, logo_url: str | None = None
     }
     if article.authors:
         data["author"] = [{"@type": "Person", "name": name} for name in article.authors]
-    image = image_url(article, url)
     if image:
-        data["image"] = [image]
+        data["image"] = [{"@type": "ImageObject", "url": image.url, "width": image.width,
+                          "height": image.height}]
     if article.section:
         data["articleSection"] = article.section
     if article.tags:
@@ -86,9 +98,68 @@ def news_article(article: Article, url: str, config, logo_url: str | None = None
     return data
 
 
-def for_article(article: Article, url: str, config, logo_url: str | None = None) -> PageMetadata:
-    """Open Graph (og:* and article:*), a Twitter card and JSON-LD for an article page."""
-    image = image_url(article, url)
+def breadcrumb_list(trail: Sequence[tuple[str, str]], config) -> dict:
+    """A schema.org BreadcrumbList of (name, path) steps, from the front page down."""
+    return {
+        "@context": SCHEMA,
+        "@type": "BreadcrumbList",
+        "itemListElement": [{"@type": "ListItem", "position": position, "name": name,
+                             "item": urljoin(config["SITE_URL"] + "/", path)}
+                            for position, (name, path) in enumerate(trail, start=1)],
+    }
+
+
+def collection_page(listing: Listing, url: str, title: str, config,
+                    articles: Sequence[Article], first_position: int,
+                    article_url: ArticleURL) -> dict:
+    """A schema.org CollectionPage for one page of a listing: what it is about, and the
+    articles on it as an ItemList (positions counted from the listing's first page)."""
+    data = {
+        "@context": SCHEMA,
+        "@type": "CollectionPage",
+        "@id": url,
+        "url": url,
+        "name": title,
+        "description": listing.description,
+        "inLanguage": config["SITE_LANGUAGE"],
+        "isPartOf": {"@type": "WebSite", "name": config["SITE_NAME"],
+                     "url": config["SITE_URL"] + "/"},
+    }
+    if listing.group == "authors":
+        data["about"] = {"@type": "Person", "name": listing.name}
+    elif listing.group in ("sections", "tags"):
+        data["about"] = {"@type": "Thing", "name": listing.name}
+    if articles:
+        data["mainEntity"] = {"@type": "ItemList", "itemListElement": [
+            {"@type": "ListItem", "position": position, "url": article_url(article),
+             "name": article.title}
+            for position, article in enumerate(articles, start=first_position)]}
+    return data
+
+
+def for_listing(listing: Listing, url: str, title: str, trail: Sequence[tuple[str, str]],
+                config, articles: Sequence[Article], first_position: int,
+                article_url: ArticleURL) -> PageMetadata:
+    """Open Graph, a Twitter card, a CollectionPage and a BreadcrumbList for a page of a
+    listing."""
+    site_page = for_site_page(url, title, config, listing.description)
+    return PageMetadata(open_graph=site_page.open_graph, twitter=site_page.twitter, json_ld=(
+        collection_page(listing, url, title, config, articles, first_position, article_url),
+        breadcrumb_list(trail, config)))
+
+
+def _og_image(image: ShareImage) -> list[tuple[str, str]]:
+    return [("og:image", image.url), ("og:image:type", image.media_type),
+            ("og:image:width", str(image.width)), ("og:image:height", str(image.height)),
+            ("og:image:alt", image.alt)]
+
+
+def for_article(article: Article, url: str, config, logo_url: str | None = None,
+                image: ShareImage | None = None,
+                trail: Sequence[tuple[str, str]] = ()) -> PageMetadata:
+    """Open Graph (og:* and article:*), a Twitter card and JSON-LD (the NewsArticle, and
+    a BreadcrumbList when given a `trail`) for an article page; `image` is its share card
+    (every article has one: app/media.py)."""
     og = [
         ("og:type", "article"),
         ("og:title", article.title),
@@ -97,7 +168,7 @@ def for_article(article: Article, url: str, config, logo_url: str | None = None)
         ("og:site_name", config["SITE_NAME"]),
     ]
     if image:
-        og.append(("og:image", image))
+        og += _og_image(image)
     og += [
         ("article:published_time", article.published.isoformat()),
         ("article:modified_time", article.modified.isoformat()),
@@ -110,17 +181,21 @@ def for_article(article: Article, url: str, config, logo_url: str | None = None)
                ("twitter:title", article.title),
                ("twitter:description", article.summary)]
     if image:
-        twitter.append(("twitter:image", image))
+        twitter += [("twitter:image", image.url), ("twitter:image:alt", image.alt)]
     twitter += twitter_site(config)
-    return PageMetadata(open_graph=tuple(og), twitter=tuple(twitter),
-                        json_ld=news_article(article, url, config, logo_url))
+    json_ld = [news_article(article, url, config, logo_url, image)]
+    if trail:
+        json_ld.append(breadcrumb_list(trail, config))
+    return PageMetadata(open_graph=tuple(og), twitter=tuple(twitter), json_ld=tuple(json_ld))
 
 
-def for_site_page(url: str, title: str, config) -> PageMetadata:
-    """Open Graph and a Twitter card for a page of the site that is not an article."""
+def for_site_page(url: str, title: str, config, description: str | None = None) -> PageMetadata:
+    """Open Graph and a Twitter card for a page of the site that is not an article
+    (`description`: the site's, unless the page has its own)."""
+    description = description or config["SITE_DESCRIPTION"]
     og = (("og:type", "website"), ("og:title", title),
-          ("og:description", config["SITE_DESCRIPTION"]), ("og:url", url),
+          ("og:description", description), ("og:url", url),
           ("og:site_name", config["SITE_NAME"]))
     twitter = [("twitter:card", "summary"), ("twitter:title", title),
-               ("twitter:description", config["SITE_DESCRIPTION"]), *twitter_site(config)]
+               ("twitter:description", description), *twitter_site(config)]
     return PageMetadata(open_graph=og, twitter=tuple(twitter))

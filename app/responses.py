@@ -1,14 +1,14 @@
 """Rendered bytes -> cached, compressed responses with ETag and headers.
 
-Content is fixed while a process runs, so each page is rendered once, compressed
-once (gzip and brotli) and kept as bytes, together with the headers of each encoding.
-This module is the one place that turns those bytes into a response: cache headers,
-the conditional 304, the encoding, and the security headers. Nothing per request goes
-into the bytes, so every worker and every cache in front of the site serves exactly
-the same thing.
+Content is fixed while a process runs, so each page is rendered once and kept as bytes;
+each encoding (gzip, brotli) is compressed the first time a client asks for it and kept
+too, together with the headers of each encoding. This module is the one place that turns
+those bytes into a response: cache headers, the conditional 304, the encoding, and the
+security headers. Nothing per request goes into the bytes, so every worker and every
+cache in front of the site serves exactly the same thing.
 
 A request for a cached page does no rendering, hashing or compressing: it picks one of
-three prepared (body, headers) pairs, so the site costs little more than Flask itself.
+the prepared (body, headers) pairs, so the site costs little more than Flask itself.
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import gzip
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 
 import brotli
@@ -32,6 +32,10 @@ from .state import SiteState, state
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/xml",
                 "application/manifest+json", "application/atom+xml", "application/rss+xml",
                 "image/svg+xml")
+# Media types other sites embed or fetch on purpose: images (the logo in a feed reader, a
+# picture in a newsletter) and feeds. They are sent with Cross-Origin-Resource-Policy:
+# cross-origin; everything else (pages, scripts, sitemaps) keeps same-origin.
+EMBEDDABLE = ("image/", "application/atom+xml", "application/rss+xml")
 
 
 @dataclass(frozen=True)
@@ -54,51 +58,97 @@ def brotli_quality(size: int) -> int:
     return 11 if size <= BROTLI_BEST_UP_TO else 5
 
 
-@dataclass(frozen=True)
-class Rendered:
-    """One page (or static file) in every encoding we serve, ready to send."""
+def compressed(body: bytes, encoding: str) -> bytes:
+    """`body` in `encoding`: the same bytes for the same input in every process (gzip
+    with no timestamp, brotli at a quality fixed by the size), so tags stay true."""
+    if encoding == "gzip":
+        return gzip.compress(body, compresslevel=9, mtime=0)
+    return brotli.compress(body, quality=brotli_quality(len(body)))
 
-    body: bytes
-    mimetype: str
-    etag: str  # the strong tag of the identity bytes, without quotes
-    gzip: bytes | None
-    br: bytes | None
-    variants: dict = field(repr=False, compare=False)  # encoding -> Variant
+
+# A strong ETag names exact bytes, so each encoding has its own: the identity tag and a
+# suffix. Known before the bytes are made, so a 304 never needs compressing.
+TAG_SUFFIXES = {None: "", "gzip": "-gz", "br": "-br"}
+
+
+class Rendered:
+    """One page (or static file), ready to send in every encoding we serve.
+
+    The identity bytes are hashed once; an encoding is compressed the first time a
+    client asks for it, then kept (`variants`: encoding -> Variant), so a client that
+    takes identity never pays for gzip 9 or brotli 11. Two threads asking at once both
+    compress and keep the same bytes: harmless, and no lock on the way of a request.
+    `on_grow`, when set (by PageCache), hears how many bytes each new encoding adds.
+    """
+
+    __slots__ = ("body", "mimetype", "etag", "compress", "embeddable", "variants", "on_grow",
+                 "_content_type")
+
+    def __init__(self, body: bytes, mimetype: str, compress: bool | None = None):
+        self.body = body
+        self.mimetype = mimetype
+        self.compress = mimetype.startswith(COMPRESSIBLE) if compress is None else compress
+        self.embeddable = mimetype.startswith(EMBEDDABLE)
+        # the strong tag of the identity bytes, without quotes
+        self.etag = hashlib.blake2b(body, digest_size=16).hexdigest()
+        self.on_grow: Callable[[int], None] | None = None
+        self._content_type = get_content_type(mimetype, "utf-8")
+        self.variants: dict[str | None, Variant] = {None: self._variant(None, body)}
 
     @classmethod
     def from_bytes(cls, body: bytes, mimetype: str, compress: bool | None = None) -> Rendered:
-        """Hash and compress `body` once; `compress` defaults to "if the type is text"."""
-        if compress is None:
-            compress = mimetype.startswith(COMPRESSIBLE)
-        digest = hashlib.blake2b(body, digest_size=16).hexdigest()
-        # mtime=0 keeps the gzip bytes identical across processes and restarts.
-        gz = gzip.compress(body, compresslevel=9, mtime=0) if compress else None
-        br = brotli.compress(body, quality=brotli_quality(len(body))) if compress else None
-        content_type = get_content_type(mimetype, "utf-8")
-        bodies = {None: body, "gzip": gz, "br": br}
-        suffixes = {None: "", "gzip": "-gz", "br": "-br"}
-        variants = {}
-        for encoding, data in bodies.items():
-            if data is None:
-                continue
-            # A strong ETag names exact bytes, so each encoding has its own.
-            tag = f'"{digest}{suffixes[encoding]}"'
-            headers = [("Content-Type", content_type), ("Content-Length", str(len(data))),
-                       ("ETag", tag)]
-            if compress:
-                headers.append(("Vary", "Accept-Encoding"))
-            if encoding:
-                headers.append(("Content-Encoding", encoding))
-            variants[encoding] = Variant(encoding, data, tag, tuple(headers))
-        return cls(body=body, mimetype=mimetype, etag=digest, gzip=gz, br=br, variants=variants)
+        """Hash `body` once; `compress` defaults to "if the type is text"."""
+        return cls(body, mimetype, compress)
 
     @classmethod
     def from_text(cls, text: str, mimetype: str = "text/html") -> Rendered:
         return cls.from_bytes(text.encode("utf-8"), mimetype)
 
+    def _variant(self, encoding: str | None, data: bytes) -> Variant:
+        tag = self.tag(encoding)
+        headers = [("Content-Type", self._content_type), ("Content-Length", str(len(data))),
+                   ("ETag", tag)]
+        if self.compress:
+            headers.append(("Vary", "Accept-Encoding"))
+        if encoding:
+            headers.append(("Content-Encoding", encoding))
+        return Variant(encoding, data, tag, tuple(headers))
+
+    def tag(self, encoding: str | None) -> str:
+        """The quoted ETag of the bytes in `encoding`, made or not."""
+        return f'"{self.etag}{TAG_SUFFIXES[encoding]}"'
+
+    def encoding_for(self, accept_encoding: str | None) -> str | None:
+        """The encoding to send for a raw Accept-Encoding header (None: identity)."""
+        return choose_encoding(accept_encoding) if self.compress else None
+
+    def in_encoding(self, encoding: str | None) -> Variant:
+        """The variant in `encoding`, compressed now if no client asked for it before."""
+        variant = self.variants.get(encoding)
+        if variant is None:
+            made = self._variant(encoding, compressed(self.body, encoding))
+            variant = self.variants.setdefault(encoding, made)
+            grow = self.on_grow
+            if variant is made and grow is not None:
+                grow(len(made.body))
+        return variant
+
     def variant(self, accept_encoding: str | None) -> Variant:
         """The variant for a raw Accept-Encoding header (None when absent)."""
-        return self.variants.get(choose_encoding(accept_encoding)) or self.variants[None]
+        return self.in_encoding(self.encoding_for(accept_encoding))
+
+    @property
+    def gzip(self) -> bytes | None:
+        return self.in_encoding("gzip").body if self.compress else None
+
+    @property
+    def br(self) -> bytes | None:
+        return self.in_encoding("br").body if self.compress else None
+
+    @property
+    def size(self) -> int:
+        """Bytes held: every encoding made so far."""
+        return sum(len(variant.body) for variant in list(self.variants.values()))
 
 
 # The codings we can send, in our order of preference when a client accepts several
@@ -134,35 +184,51 @@ def choose_encoding(accept_encoding: str | None) -> str | None:
     return _cached_choice(accept_encoding)
 
 
-def not_modified(variant: Variant, if_none_match: str | None) -> bool:
+def not_modified(etag: str, if_none_match: str | None) -> bool:
     """Whether the client already holds exactly the bytes it would be sent.
 
-    Compared with the tag of the variant chosen for this request only: a client holding
+    `etag` is the quoted tag of the variant chosen for this request: a client holding
     the gzip bytes that now asks for identity gets the identity bytes, not a 304.
     If-None-Match compares weakly (RFC 9110 13.1.2), so W/"x" matches "x"; werkzeug
     parses anything but the common case of one tag sent back as it was received.
     """
     if not if_none_match:
         return False
-    if if_none_match == variant.etag:
+    if if_none_match == etag:
         return True
-    return parse_etags(if_none_match).contains_weak(variant.etag.strip('"'))
+    return parse_etags(if_none_match).contains_weak(etag.strip('"'))
 
 
 class PageCache:
-    """Rendered pages by key, least recently used dropped beyond `size` pages.
+    """Rendered pages by key, the least recently used dropped past `budget` bytes.
 
-    The bound keeps a worker's memory flat however many articles the site has.
-    Rendering twice under a race is harmless (same bytes), so the lock only guards
-    the bookkeeping, never a render.
+    The bound is on bytes, every encoding made counted (Rendered.on_grow), so a worker's
+    memory stays under the budget however many pages the site has and whatever clients
+    ask for; how many pages that is depends on their size (docs/performance.md).
+    Rendering twice under a race is harmless (same bytes), so the lock only guards the
+    bookkeeping, never a render.
     """
 
-    def __init__(self, size: int = 4096):
-        self.size = size
-        self._pages: OrderedDict[object, Rendered] = OrderedDict()
+    OVERHEAD = 1024  # bytes counted per page beyond its bodies: objects, headers, the key
+
+    def __init__(self, budget: int = 128 * 1024 * 1024):
+        self.budget = budget
+        self.total = 0
+        self._pages: OrderedDict[Hashable, Rendered] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key, render: Callable[[], Rendered]) -> Rendered:
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def keys(self) -> list[Hashable]:
+        with self._lock:
+            return list(self._pages)
+
+    def items(self) -> Iterator[tuple[Hashable, Rendered]]:
+        with self._lock:
+            return iter(list(self._pages.items()))
+
+    def get(self, key: Hashable, render: Callable[[], Rendered]) -> Rendered:
         with self._lock:
             page = self._pages.get(key)
             if page is not None:
@@ -170,10 +236,28 @@ class PageCache:
                 return page
         page = render()
         with self._lock:
+            old = self._pages.pop(key, None)
+            if old is not None:  # another thread rendered it meanwhile: keep the newer
+                old.on_grow = None
+                self.total -= old.size + self.OVERHEAD
             self._pages[key] = page
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
+            self.total += page.size + self.OVERHEAD
+            page.on_grow = lambda grown: self._grew(key, page, grown)
+            self._trim()
         return page
+
+    def _grew(self, key: Hashable, page: Rendered, grown: int) -> None:
+        with self._lock:
+            if self._pages.get(key) is page:  # not if evicted while a request served it
+                self.total += grown
+                self._trim()
+
+    def _trim(self) -> None:
+        """Drop the least recently used pages until the rest fit (always keeping one)."""
+        while self.total > self.budget and len(self._pages) > 1:
+            _, dropped = self._pages.popitem(last=False)
+            dropped.on_grow = None
+            self.total -= dropped.size + self.OVERHEAD
 
 
 @lru_cache(maxsize=64)
@@ -205,13 +289,18 @@ class PreparedResponse(Response):
         return self.headers
 
 
-def _tail(site: SiteState, cache_control: str) -> tuple[tuple[str, str], ...]:
+def _tail(site: SiteState, cache_control: str,
+          embeddable: bool = False) -> tuple[tuple[str, str], ...]:
     """Cache-Control and the security headers (app/security.py): the same for every page,
-    so built once per Cache-Control value."""
-    tail = site.response_tails.get(cache_control)
+    so built once per Cache-Control value; images and feeds (EMBEDDABLE) may be loaded
+    by other origins."""
+    key = (cache_control, embeddable)
+    tail = site.response_tails.get(key)
     if tail is None:
-        tail = site.response_tails[cache_control] = (("Cache-Control", cache_control),
-                                                     *site.security_headers.items())
+        headers = dict(site.security_headers)
+        if embeddable:
+            headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+        tail = site.response_tails[key] = (("Cache-Control", cache_control), *headers.items())
     return tail
 
 
@@ -228,11 +317,13 @@ def respond(page: Rendered, status: int = 200, max_age: int | None = None,
         cache_control = html_cache_control(app.config["HTML_MAX_AGE"] if max_age is None
                                            else max_age)
     environ = request.environ
-    variant = page.variant(environ.get("HTTP_ACCEPT_ENCODING"))
-    tail = _tail(state(app), cache_control)
-    if status == 200 and not_modified(variant, environ.get("HTTP_IF_NONE_MATCH")):
-        headers = [("ETag", variant.etag)]
-        if page.gzip is not None:
+    encoding = page.encoding_for(environ.get("HTTP_ACCEPT_ENCODING"))
+    tail = _tail(state(app), cache_control, page.embeddable)
+    tag = page.tag(encoding)
+    if status == 200 and not_modified(tag, environ.get("HTTP_IF_NONE_MATCH")):
+        headers = [("ETag", tag)]
+        if page.compress:
             headers.append(("Vary", "Accept-Encoding"))
         return PreparedResponse(b"", [*headers, *tail], status=304)
+    variant = page.in_encoding(encoding)
     return PreparedResponse(variant.body, [*variant.headers, *tail], status=status)

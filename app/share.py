@@ -52,7 +52,7 @@ FOLLOW_NETWORKS = {
 }
 
 
-def feed_links(atom_url: str, rss_url: str) -> tuple[Link, ...]:
+def site_feed_links(atom_url: str, rss_url: str) -> tuple[Link, ...]:
     """The site's own feeds, the first way to follow it, shown whatever else is configured."""
     return (Link("rss", "Subscribe to the RSS feed", rss_url, "rss", "RSS"),
             Link("atom", "Subscribe to the Atom feed", atom_url, "rss", "Atom"))

@@ -1,13 +1,17 @@
 """What crawlers read first: /robots.txt, /sitemap.xml and the Google News sitemap.
 
 The XML is built with lxml, so titles and URLs are escaped by the library, not by hand.
-The plain sitemap depends only on the store. The protocol allows SITEMAP_LIMIT URLs per
-file, so a bigger site gets a sitemap index at /sitemap.xml naming numbered parts, each
-a urlset of at most that many URLs (part_count, part_bounds). The news sitemap depends
+The plain sitemap depends only on the store and its listings: the front page and each
+listing's first page (sections, tags, authors, the archive), then every article. The
+protocol allows SITEMAP_LIMIT URLs per file, so a bigger site gets a sitemap index at
+/sitemap.xml naming numbered parts, each a urlset of at most that many URLs (part_count,
+part_bounds, lead_bounds). The news sitemap depends
 on the clock (it lists the articles of the last two days, as Google News asks), so its
 contents are chosen per request by recent_articles(now) and the XML is a pure function
 of that choice: the caller caches by the chosen articles, never by time, so a cached copy
-can never outlive the articles in it.
+can never outlive the articles in it. The schema wants at least one <url> in a urlset, so
+when no article is recent there is no news sitemap at all (the view answers 404 and
+robots.txt stops naming it) rather than an invalid empty one.
 """
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from .articles import Article, ArticleURL, last_change
+from .articles import Article, ArticleURL
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -58,34 +62,39 @@ def _urlset(entries: Iterable[tuple[str, datetime | None]]) -> bytes:
     return _entries("urlset", "url", entries)
 
 
-def sitemap(articles: Iterable[Article], home_url: str, article_url: ArticleURL) -> bytes:
-    """The front page and every article, each with its last modification."""
-    articles = list(articles)
-    return _urlset([(home_url, last_change(articles))]
-                   + [(article_url(a), a.modified) for a in articles])
+# A URL of the sitemap with its last modification: the front page's and the listings'
+# come before the articles' (the "lead"), so part 1 starts with the front page.
+Entry = tuple[str, datetime | None]
 
 
-def part_count(article_count: int, limit: int = SITEMAP_LIMIT) -> int:
-    """How many part files the site's URLs (front page + articles) need at `limit` each;
-    0 when they all fit in the one urlset at /sitemap.xml, so no parts exist."""
-    urls = article_count + 1
+def sitemap(lead: Iterable[Entry], articles: Iterable[Article],
+            article_url: ArticleURL) -> bytes:
+    """A urlset: the front page and listing pages (`lead`), then `articles`, each with
+    its last modification. The whole site's, or one part's (lead_bounds, part_bounds)."""
+    return _urlset([*lead, *((article_url(a), a.modified) for a in articles)])
+
+
+def part_count(article_count: int, limit: int = SITEMAP_LIMIT, lead: int = 1) -> int:
+    """How many part files the site's URLs (`lead` pages, then the articles) need at
+    `limit` each; 0 when they all fit in the one urlset at /sitemap.xml, so no parts exist."""
+    urls = article_count + lead
     return 0 if urls <= limit else -(-urls // limit)
 
 
-def part_bounds(number: int, limit: int = SITEMAP_LIMIT) -> tuple[int, int]:
+def part_bounds(number: int, limit: int = SITEMAP_LIMIT, lead: int = 1) -> tuple[int, int]:
     """Start and stop positions, in the store's order, of part `number`'s articles.
 
-    The front page is the first URL of part 1, so that part holds one article fewer.
+    The `lead` pages (the front page first) come before the articles, so the first parts
+    hold fewer articles (none while they are all lead pages); lead_bounds gives theirs.
     """
     if number < 1 or limit < 1:
         raise ValueError(f"part number and limit must be positive, got {number}, {limit}")
-    return max(0, (number - 1) * limit - 1), number * limit - 1
+    return max(0, (number - 1) * limit - lead), max(0, number * limit - lead)
 
 
-def sitemap_part(articles: Iterable[Article], article_url: ArticleURL,
-                 home: tuple[str, datetime | None] | None = None) -> bytes:
-    """One part: `articles` (see part_bounds), after the front page `home` in part 1."""
-    return _urlset(([home] if home else []) + [(article_url(a), a.modified) for a in articles])
+def lead_bounds(number: int, limit: int = SITEMAP_LIMIT) -> tuple[int, int]:
+    """Start and stop positions of part `number`'s lead pages (an empty range past them)."""
+    return (number - 1) * limit, number * limit
 
 
 def sitemap_index(parts: Iterable[tuple[str, datetime | None]]) -> bytes:
@@ -122,7 +131,11 @@ def news_language(site_language: str) -> str:
 
 
 def news_sitemap(recent: Iterable[Article], config, article_url: ArticleURL) -> bytes:
-    """A Google News sitemap of `recent` (see recent_articles); valid and empty if none."""
+    """A Google News sitemap of `recent` (see recent_articles), at least one: a urlset
+    with no <url> is not a valid sitemap."""
+    recent = list(recent)
+    if not recent:
+        raise ValueError("a news sitemap needs at least one article")
     urlset = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS, "news": NEWS_NS})
     language = news_language(config["SITE_LANGUAGE"])
     for article in recent:

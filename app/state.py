@@ -16,6 +16,8 @@ from flask import Flask, current_app
 
 if TYPE_CHECKING:
     from .articles import ArticleStore
+    from .listings import Listings
+    from .media import MediaCache
     from .responses import PageCache
     from .share import Link
     from .static_files import StaticFiles
@@ -26,6 +28,8 @@ KEY = "article_site"
 @dataclass
 class SiteState:
     store: ArticleStore
+    listings: Listings  # sections, tags, authors, archive, related stories (app/listings.py)
+    media: MediaCache  # CACHE_DIR/media/: the pictures made at start-up, the drawn cards
     pages: PageCache
     static: StaticFiles
     style: str  # the CSS every page inlines (static/css/site.css)
@@ -33,8 +37,10 @@ class SiteState:
     follow_links: tuple[Link, ...]  # the site's social profiles, in the footer's follow bar
     copyright: str  # the footer's line: the years of the articles and the site's name
     clock: Callable[[], datetime]  # "now" for the news sitemap; tests set their own
-    # Cache-Control value -> the headers every response ends with (responses._tail).
-    response_tails: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # (Cache-Control value, embeddable) -> the headers every response ends with
+    # (responses._tail).
+    response_tails: dict[tuple[str, bool], tuple[tuple[str, str], ...]] = field(
+        default_factory=dict)
 
 
 def state(app: Flask | None = None) -> SiteState:

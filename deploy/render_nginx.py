@@ -41,8 +41,10 @@ def render(server_name: str, certificate: str, certificate_key: str,
            upstream: str = "127.0.0.1:8000", http_port: int = 80, https_port: int = 443,
            static_root: str | Path = HERE.parent / "static",
            cache_dir: str = "/var/cache/nginx/article-site", address: str = "",
+           media_root: str | Path = HERE.parent / "instance" / "cache",
            template: str | None = None) -> str:
-    """The configuration text; `address` (e.g. 127.0.0.1) limits where nginx listens."""
+    """The configuration text; `address` (e.g. 127.0.0.1) limits where nginx listens;
+    `media_root` is the site's CACHE_DIR, whose media/ holds its pictures."""
     listen = f"{_plain('address', address)}:" if address else ""
     values = {
         "SERVER_NAME": _plain("server name", server_name),
@@ -54,6 +56,7 @@ def render(server_name: str, certificate: str, certificate_key: str,
         "HTTPS_PORT_SUFFIX": "" if int(https_port) == 443 else f":{int(https_port)}",
         "STATIC_ROOT": _plain("static root", str(Path(static_root).resolve())),
         "CACHE_DIR": _plain("cache directory", str(cache_dir)),
+        "MEDIA_ROOT": _plain("media root", str(Path(media_root).resolve())),
     }
     text = TEMPLATE.read_text(encoding="utf-8") if template is None else template
 
@@ -76,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--static-root", default=str(HERE.parent / "static"))
     parser.add_argument("--cache-dir", default="/var/cache/nginx/article-site")
     parser.add_argument("--address", default="", help="listen only here, e.g. 127.0.0.1")
+    parser.add_argument("--media-root", default=str(HERE.parent / "instance" / "cache"),
+                        help="the site's CACHE_DIR (FLASK_CACHE_DIR), whose media/ nginx serves")
     args = parser.parse_args(argv)
     try:
         print(render(**vars(args)), end="")

@@ -4,13 +4,15 @@ helpers. Fixtures stay in the conftest.py files; no module imports from a confte
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from bs4 import BeautifulSoup
 
-from tools import SEED_SLUG
+from tools import PICTURE_SLUG, SEED_SLUG
 from tools.servers import ROOT
 
-__all__ = ["ARTICLES_DIR", "CONTENT_DIR", "PROFILES", "ROOT", "SEED_FILE", "SEED_SLUG", "SITE_URL",
-           "html"]
+__all__ = ["ARTICLES_DIR", "CONTENT_DIR", "PICTURE_SLUG", "PROFILES", "ROOT", "SEED_FILE",
+           "SEED_SLUG", "SITE_URL", "html", "seed_as_imported", "write_article"]
 
 SITE_URL = "https://news.example.org"
 PROFILES = {
@@ -33,3 +35,29 @@ SEED_FILE = ROOT / "tests" / "data" / "000_cf1eca6b1e41b37d.txt"
 def html(response) -> BeautifulSoup:
     """A test client's response parsed as a browser parses it (html5lib)."""
     return BeautifulSoup(response.get_data(as_text=True), "html5lib")
+
+
+# What an editor added to the seed's front matter after importing it: its section and
+# tags (the page itself names neither). Everything else is the import's, byte for byte.
+SEED_EDITORS_LINES = (b"section: Defense\n", b"tags: [France, Islamic State, Syria, Iraq]\n")
+
+
+def seed_as_imported() -> bytes:
+    """The committed seed article without the lines its editor added: what
+    `flask articles import` makes of the seed page."""
+    committed = (ARTICLES_DIR / f"{SEED_SLUG}.md").read_bytes()
+    for line in SEED_EDITORS_LINES:
+        assert committed.count(line) == 1, line
+        committed = committed.replace(line, b"", 1)
+    return committed
+
+
+def write_article(content_dir: Path, name: str, text: str | bytes) -> Path:
+    """An article file `name` in the content folder's articles/."""
+    (content_dir / "articles").mkdir(exist_ok=True)
+    path = content_dir / "articles" / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from app import create_app
 from app.cli import articles
 from app.state import state
-from tests.support import ARTICLES_DIR, ROOT, SEED_FILE, SEED_SLUG
+from tests.support import ROOT, SEED_FILE, SEED_SLUG, seed_as_imported
 
 PAGE = """arrow-down-circle Reply Icon facebook twitter linkedin
 
@@ -143,8 +143,9 @@ def test_check_reports_every_problem_in_one_file(content):
     assert result.exit_code == 1
     where = content / "many.md"
     assert result.output.splitlines()[:-1] == [
-        (f"{where}:2: unknown field 'headline' (known: authors, dateline, image, "
-         "image_credit, published, section, slug, source_url, summary, tags, title, updated)"),
+        (f"{where}:2: unknown field 'headline' (known: authors, dateline, image, image_alt, "
+         "image_caption, image_credit, published, section, slug, source_url, summary, tags, "
+         "title, updated)"),
         f"{where}:1: missing required field 'title'",
         f"{where}:3: published is not an ISO 8601 date and time: 'soon'",
         f"{where}: the article has no body text",
@@ -159,6 +160,110 @@ def test_check_on_a_missing_directory(tmp_path):
     assert "content directory does not exist" in result.output
 
 
+# sections, tags and authors
+
+def story(slug: str, published: str, **fields) -> str:
+    lines = "".join(f"{name}: {value}\n" for name, value in fields.items())
+    return f'---\ntitle: "{slug}"\npublished: {published}\n{lines}---\n\nText of {slug}.\n'
+
+
+@pytest.fixture
+def listed(tmp_path) -> Path:
+    """Three articles in sections, with tags and authors; their folder's articles/."""
+    directory = tmp_path / "articles"
+    directory.mkdir()
+    files = {
+        "a": story("a", "2024-03-01T09:00:00Z", section="Défense & Sécurité",
+                   tags="[France, Islamic State]", authors="[Jane Doe]"),
+        "b": story("b", "2024-02-01T09:00:00Z", section="Défense & Sécurité",
+                   tags="[France]", authors="[Jane Doe, Ali Ben]"),
+        "c": story("c", "2024-01-01T09:00:00Z", section="World", tags="[Islamic State]"),
+    }
+    for name, text in files.items():
+        (directory / f"{name}.md").write_text(text, encoding="utf-8")
+    return directory
+
+
+@pytest.mark.parametrize("options, slugs", [
+    ([], ["a", "b", "c"]),
+    (["--section", "Défense & Sécurité"], ["a", "b"]),
+    (["--section", "defense-securite"], ["a", "b"]),          # the slug works too
+    (["--tag", "islamic-state"], ["a", "c"]),
+    (["--tag", "ISLAMIC STATE"], ["a", "c"]),
+    (["--author", "Ali Ben"], ["b"]),
+    (["--section", "world", "--tag", "France"], []),          # all the filters at once
+    (["--tag", "France", "--author", "jane-doe"], ["a", "b"]),
+    (["--tag", "nothing"], []),
+])
+def test_list_filters_by_section_tag_and_author(listed, options, slugs):
+    result = runner_for(listed).invoke(args=["articles", "list", *options])
+    assert result.exit_code == 0, result.output
+    assert [line.split("\t")[0] for line in result.output.splitlines()] == slugs
+
+
+def test_check_reports_two_names_for_one_address_naming_both_files(listed):
+    (listed / "d.md").write_text(story("d", "2024-04-01T09:00:00Z", tags="[Nothing, france]",
+                                       section="'Defense Securite'"), encoding="utf-8")
+    result = runner_for(listed).invoke(args=["articles", "check"])
+    assert result.exit_code == 1
+    where = listed / "d.md"
+    assert result.output.splitlines()[:-1] == [
+        f"{where}:5: section 'Defense Securite' makes the address /sections/defense-securite, "
+        f"as 'Défense & Sécurité' does in {listed / 'a.md'}; spell the two the same, or make "
+        "them differ in letters or digits",
+        f"{where}:4: tag 'france' makes the address /tags/france, as 'France' does in "
+        f"{listed / 'a.md'}; spell the two the same, or make them differ in letters or digits",
+    ]
+    assert result.output.splitlines()[-1].startswith("2 problem(s) in 1 file(s)")
+
+
+def test_check_reports_a_name_with_no_address(listed):
+    (listed / "d.md").write_text(story("d", "2024-04-01T09:00:00Z", tags="['!!!']"),
+                                 encoding="utf-8")
+    result = runner_for(listed).invoke(args=["articles", "check"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        f"{listed / 'd.md'}:4: tag '!!!' has no letters or digits to make an address from")
+
+
+def authors_folder(articles_folder: Path) -> Path:
+    folder = articles_folder.parent / "authors"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def test_check_reads_author_files_and_notes_the_ones_no_article_names(listed):
+    folder = authors_folder(listed)
+    (folder / "jane-doe.md").write_text("---\nname: Jane Doe\n---\n\nWrites.\n",
+                                        encoding="utf-8")
+    (folder / "sam-new.md").write_text("---\nname: Sam New\n---\n\nJoins soon.\n",
+                                       encoding="utf-8")
+    result = runner_for(listed).invoke(args=["articles", "check"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"{folder / 'sam-new.md'}: note: no article names 'Sam New' yet; /authors/sam-new "
+        "appears with their first article",
+        f"3 article(s) in {listed} and 2 author file(s) in {folder}: all good.",
+    ]
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("jane.md", "---\nname: Jane Doe\n---\n", "2: name 'Jane Doe' makes the address "
+     "/authors/jane-doe, so this file must be named jane-doe.md"),
+    ("jane-doe.md", "---\nname: jane doe\n---\n", "a.md:6: author 'Jane Doe' makes the "
+     "address /authors/jane-doe, as 'jane doe' does in "),
+    ("jane-doe.md", "---\nname: Jane Doe\nrole: x\n---\n", "3: unknown field 'role' (known: "
+     "name)"),
+    ("jane-doe.md", "---\nbio: x\n---\n", "1: missing required field 'name'"),
+    ("jane-doe.md", "no front matter", "1: no front matter"),
+])
+def test_check_reports_broken_author_files(listed, name, text, message):
+    (authors_folder(listed) / name).write_text(text, encoding="utf-8")
+    result = runner_for(listed).invoke(args=["articles", "check"])
+    assert result.exit_code == 1
+    assert message in result.output, result.output
+
+
 # import
 
 def test_import_of_the_seed_makes_the_committed_file(content):
@@ -166,7 +271,7 @@ def test_import_of_the_seed_makes_the_committed_file(content):
     assert result.exit_code == 0, result.output
     written = content / f"{SEED_SLUG}.md"
     assert result.output == f"{written}\n"
-    assert written.read_bytes() == (ARTICLES_DIR / f"{SEED_SLUG}.md").read_bytes()
+    assert written.read_bytes() == seed_as_imported()
     assert written.stat().st_mode & 0o777 == 0o644
     assert sorted(snapshot(content)) == sorted(["newer.md", "older.md", f"{SEED_SLUG}.md"])
 

@@ -43,6 +43,10 @@ def test_no_secret_key_is_shipped():
     ({"SOCIAL_PROFILES": "https://x.com/a"}, "SOCIAL_PROFILES must be a mapping"),
     ({"ARTICLES_PER_PAGE": 0}, "ARTICLES_PER_PAGE must be a positive whole number"),
     ({"HTML_MAX_AGE": -5}, "HTML_MAX_AGE must be a whole number"),
+    ({"SITE_TIMEZONE": "Mars/Olympus"}, "SITE_TIMEZONE must be an IANA time zone"),
+    ({"SITE_TIMEZONE": "../../etc/passwd"}, "SITE_TIMEZONE must be an IANA time zone"),
+    ({"SITE_TIMEZONE": ""}, "SITE_TIMEZONE must be an IANA time zone"),
+    ({"SITE_TIMEZONE": 2}, "SITE_TIMEZONE must be an IANA time zone"),
 ])
 def test_bad_settings_are_named(settings, message):
     with pytest.raises(ConfigError, match=re.escape(message)):

@@ -5,6 +5,7 @@ import pytest
 
 from app import create_app
 from app.content import ContentErrors, load_store, read_articles
+from tests.support import write_article as write
 
 GOOD = """---
 title: "A headline: with a colon"
@@ -18,17 +19,6 @@ First *paragraph* here.
 
 Second paragraph <script>alert(1)</script>.
 """
-
-
-def write(content_dir: Path, name: str, text: str | bytes) -> Path:
-    """An article file `name` in the content folder's articles/."""
-    (content_dir / "articles").mkdir(exist_ok=True)
-    path = content_dir / "articles" / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
 
 
 def problems(directory: Path) -> list[str]:

@@ -44,9 +44,10 @@ def raw_status(base: str, request: bytes) -> int:
     return int(head.split(b" ", 2)[1])
 
 
-def test_over_long_request_line_is_400(site):
+def test_over_long_request_line_is_refused(site):
+    # gunicorn 27 answers 414 URI Too Long; 23 answered 400.
     path = b"/articles/" + b"a" * 5000
-    assert raw_status(site["base"], b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n") == 400
+    assert raw_status(site["base"], b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n") in (400, 414)
 
 
 def test_too_many_headers_is_431(site):

@@ -18,7 +18,8 @@ from werkzeug.wrappers import Response
 from app import create_app
 from tests.support import CONTENT_DIR, SEED_SLUG
 
-ALLOWED = {200, 301, 302, 304, 400, 404, 405}
+# 308: werkzeug's redirect from /archive/2016 to /archive/2016/ (the canonical address).
+ALLOWED = {200, 301, 302, 304, 308, 400, 404, 405}
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -72,7 +73,12 @@ pieces = st.one_of(st.sampled_from(ODD + PAYLOADS), st.text(max_size=30),
                    st.integers().map(str))
 segments = st.lists(pieces, min_size=1, max_size=4)
 prefixes = st.sampled_from(["/", "/articles/", f"/articles/{SEED_SLUG}/", "/static/",
-                            "/static/css/", "/healthz/", "//"])
+                            "/static/css/", "/healthz/", "//", "/sections/", "/tags/",
+                            "/authors/", "/archive/", "/archive/2016/", "/sections/defense/",
+                            "/tags/france/", "/archive/2016/01/"])
+# Pages that read ?page=N: the front page and every kind of listing.
+PAGINATED = ["/", "/sections/defense", "/tags/islamic-state", "/authors/the-editors",
+             "/archive/2016/", "/archive/2016/01/", "/archive/"]
 
 
 def check(response, sent: str = ""):
@@ -111,8 +117,31 @@ def test_any_path(client, prefix, parts, encode):
                              pieces, max_size=3))
 def test_any_query_string(client, page, extra):
     query = {"page": page, **extra}
-    response = client.get("/", query_string=query)
-    check(response, sent=repr(query))
+    for path in PAGINATED:
+        response = client.get(path, query_string=query)
+        check(response, sent=repr(query))
+        # Each of them has one page with the shipped content: only "1" (any zeros before
+        # it) is a page, in ASCII digits; anything else is the site's 404.
+        first = page.isascii() and page.isdigit() and len(page) <= 9 and int(page) == 1
+        assert response.status_code == (200 if first else 404), (path, page)
+
+
+dates = st.one_of(st.sampled_from(["0000", "99999", "1e3", "13", "00", "1", "٢٠١٦", "２０１６",
+                                   "2016 ", "+2016", "-1", "0x7e0", "2016.0", "%00", ".."]),
+                  st.integers(min_value=-10**6, max_value=10**6).map(str),
+                  st.text(max_size=12))
+
+
+@SETTINGS
+@given(year=dates, month=dates, feed=st.sampled_from(["", "feed.atom", "feed.rss"]))
+def test_any_archive_date(client, year, month, feed):
+    """Only the years and months that have articles answer, each spelled one way."""
+    for parts in ((year,), (year, month), ("2016", month)):
+        path = "/archive/" + "".join(quote(part, safe="") + "/" for part in parts) + feed
+        response = client.get(raw_path=path)
+        check(response, sent=path)
+        if parts not in (("2016",), ("2016", "01")):
+            assert response.status_code in (308, 404), (path, response.status_code)
 
 
 @SETTINGS

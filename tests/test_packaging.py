@@ -14,9 +14,13 @@ SERVE = """
 import json
 import app.config
 from app import create_app
-client = create_app().test_client()
+from app.state import state
+site = create_app()
+client = site.test_client()
+picture = state(site).store.get("eileen-collins-first-woman-to-command-a-space-shuttle").image
 paths = ["/", "/articles/le-drian-carter-other-ministers-to-discuss-isis-strategy",
-         "/static/css/site.css", "/feed.atom"]
+         "/articles/eileen-collins-first-woman-to-command-a-space-shuttle",
+         "/static/css/site.css", "/feed.atom", picture.picture.variants[0].url]
 print(json.dumps({"root": str(app.config.PROJECT_ROOT),
                   "status": {path: client.get(path).status_code for path in paths}}))
 """
@@ -38,7 +42,8 @@ def test_the_wheel_carries_what_the_site_reads(wheel):
     for needed in ("app/__init__.py", "app/templates/base.html",
                    "app/templates/partials/bars.html", "app/static/css/site.css",
                    "app/static/js/share.js", "app/static/favicon.svg",
-                   "app/content/articles/welcome-to-the-small-dispatch.md"):
+                   "app/content/articles/welcome-to-the-small-dispatch.md",
+                   "app/content/media/eileen-collins-sts-93-portrait.png"):
         assert needed in names, f"{needed} is not in {wheel.name}"
     assert not any(name.startswith(("tests/", "tools/", "bench/", "scripts/")) for name in names)
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))

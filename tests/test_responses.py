@@ -9,9 +9,11 @@ from flask import Response
 from werkzeug.datastructures import Headers
 
 from app import create_app, responses
-from app.responses import BROTLI_BEST_UP_TO, PreparedResponse, Rendered, choose_encoding
+from app.config import ConfigError
+from app.responses import BROTLI_BEST_UP_TO, PageCache, PreparedResponse, Rendered, choose_encoding
+from app.state import state
 from app.static_files import IMMUTABLE, hashed_name
-from tests.support import SEED_SLUG
+from tests.support import PICTURE_SLUG, SEED_SLUG
 
 ARTICLE = f"/articles/{SEED_SLUG}"
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -144,9 +146,11 @@ def test_same_bytes_from_two_app_instances(app):
 
 
 @pytest.mark.parametrize("accept", ["gzip", "br"])
-def test_article_first_view_fits_the_first_round_trip(client, accept):
-    """The compressed HTML carries all that painting needs, within about 14 KB."""
-    response = client.get(ARTICLE, headers={"Accept-Encoding": accept})
+@pytest.mark.parametrize("path", [ARTICLE, f"/articles/{PICTURE_SLUG}"])
+def test_article_first_view_fits_the_first_round_trip(client, accept, path):
+    """The compressed HTML carries all that painting needs, within about 14 KB (the
+    article with a lead picture too: its markup, every width in three formats)."""
+    response = client.get(path, headers={"Accept-Encoding": accept})
     assert response.headers["Content-Encoding"] == accept
     assert len(response.get_data()) < FIRST_ROUND_TRIP
     page = BeautifulSoup(decoded(response), "html5lib")
@@ -299,3 +303,93 @@ def test_same_bytes_from_processes_with_different_hash_seeds(app):
     client = app.test_client()
     assert tags[0][f"{ARTICLE} br"] == client.get(ARTICLE, headers={"Accept-Encoding": "br"}
                                                   ).headers["ETag"]
+
+
+def test_an_encoding_is_compressed_when_first_asked_for():
+    """A page costs only the encodings clients ask for: a crawler that takes identity
+    never pays for gzip 9 or brotli 11."""
+    body = b"<p>" + b"words and more words " * 500 + b"</p>"
+    page = Rendered.from_bytes(body, "text/html")
+    assert set(page.variants) == {None}
+    assert page.variant(None).body == body
+    assert page.variant("identity").body == body
+    assert set(page.variants) == {None}
+    assert gzip.decompress(page.variant("gzip").body) == body
+    assert set(page.variants) == {None, "gzip"}
+    assert brotli.decompress(page.variant("gzip, br").body) == body
+    assert set(page.variants) == {None, "gzip", "br"}
+
+
+def test_lazily_compressed_bytes_and_tags_do_not_depend_on_the_order_asked(app):
+    """Two workers asked in a different order still send the same bytes and tags."""
+    other = create_app(dict(app.config))
+    one, two = app.test_client(), other.test_client()
+    for accept in ("br", "gzip", "identity"):
+        one.get(ARTICLE, headers={"Accept-Encoding": accept})
+    for accept in ("identity", "gzip", "br"):
+        first = one.get(ARTICLE, headers={"Accept-Encoding": accept})
+        second = two.get(ARTICLE, headers={"Accept-Encoding": accept})
+        assert (first.get_data(), first.headers["ETag"]) == \
+            (second.get_data(), second.headers["ETag"]), accept
+
+
+def test_a_client_wanting_no_compression_leaves_the_cached_page_uncompressed(app, client):
+    client.get(ARTICLE)
+    (page,) = [page for key, page in state(app).pages.items() if key == ("article", SEED_SLUG)]
+    assert set(page.variants) == {None}
+    # A 304 needs no compressing either: a tag is known before its bytes are made.
+    br_tag = page.tag("br")
+    assert client.get(ARTICLE, headers={"Accept-Encoding": "br",
+                                        "If-None-Match": br_tag}).status_code == 304
+    assert set(page.variants) == {None}
+    assert client.get(ARTICLE, headers={"Accept-Encoding": "br"}).headers["ETag"] == br_tag
+    assert set(page.variants) == {None, "br"}
+
+
+def page_of(size: int, fill: bytes = b"a") -> Rendered:
+    return Rendered.from_bytes(fill * size, "text/html")
+
+
+def test_the_page_cache_is_bounded_by_bytes_not_by_count():
+    cache = PageCache(budget=100_000)
+    for number in range(50):
+        cache.get(number, lambda: page_of(10_000))
+    assert cache.total <= 100_000
+    assert 5 <= len(cache) < 10
+    assert list(cache.keys())[-1] == 49  # the newest stay, the least recently used go
+    # Small pages: many more fit in the same budget (each also counts its OVERHEAD).
+    small = PageCache(budget=100_000 + 50 * PageCache.OVERHEAD)
+    for number in range(50):
+        small.get(number, lambda: page_of(1_000))
+    assert len(small) == 50
+
+
+def test_compressing_a_cached_page_counts_against_the_budget():
+    cache = PageCache(budget=1_000_000)
+    page = cache.get("a", lambda: page_of(20_000, b"x"))
+    before = cache.total
+    page.variant("br")
+    assert cache.total == before + len(page.variants["br"].body)
+    page.variant("gzip")
+    assert cache.total == sum(len(v.body) for v in page.variants.values()) + cache.OVERHEAD
+
+
+def test_an_evicted_page_still_served_does_not_count():
+    cache = PageCache(budget=30_000)
+    first = cache.get("first", lambda: page_of(20_000, b"y"))
+    cache.get("second", lambda: page_of(20_000, b"z"))
+    assert "first" not in cache.keys()
+    total = cache.total
+    first.variant("gzip")  # a request that was already serving it
+    assert cache.total == total
+
+
+def test_the_cache_budget_is_a_setting(tmp_path):
+    app = create_app({"TESTING": True, "PAGE_CACHE_MB": 3})
+    assert state(app).pages.budget == 3 * 1024 * 1024
+
+
+@pytest.mark.parametrize("bad", [0, -1, "x", True, 1.5])
+def test_a_bad_cache_budget_stops_start_up(bad):
+    with pytest.raises(ConfigError, match="PAGE_CACHE_MB"):
+        create_app({"TESTING": True, "PAGE_CACHE_MB": bad})

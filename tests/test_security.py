@@ -72,6 +72,38 @@ def test_every_response_type_is_hardened(client, method, path, status):
     assert_hardened(response)
 
 
+def static_url(client, name: str) -> str:
+    """The hashed URL the pages use for static/<name>."""
+    from app.state import state
+    return "/static/" + state(client.application).static.hashed[name]
+
+
+# What other sites embed or fetch: a feed reader shows the logo and the feed's items, a
+# newsletter the pictures. Pages and scripts stay same-origin.
+@pytest.mark.parametrize("path", ["/logo.png", "/favicon.ico", "/feed.atom", "/feed.rss",
+                                  "static:favicon.svg", "/static/favicon.svg"])
+def test_images_and_feeds_may_be_embedded_by_other_sites(client, path):
+    if path.startswith("static:"):
+        path = static_url(client, path.removeprefix("static:"))
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    again = client.get(path, headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert_hardened(response)
+
+
+@pytest.mark.parametrize("path", ["/", f"/articles/{SEED_SLUG}", "/sitemap.xml",
+                                  "/robots.txt", "/icons", "static:js/share.js",
+                                  "static:css/site.css", "/no/such/page", "/healthz"])
+def test_pages_and_scripts_stay_same_origin(client, path):
+    if path.startswith("static:"):
+        path = static_url(client, path.removeprefix("static:"))
+    response = client.get(path)
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+
+
 def test_not_modified_is_hardened(client):
     first = client.get(f"/articles/{SEED_SLUG}")
     again = client.get(f"/articles/{SEED_SLUG}", headers={"If-None-Match": first.headers["ETag"]})

@@ -98,8 +98,10 @@ def test_follow_bar_links_to_every_configured_profile(seed_page):
     assert labels[1] == "Follow us on X"
 
 
-@pytest.mark.parametrize("path", ["/", "/?page=1", f"/articles/{SEED_SLUG}", "/icons",
-                                  "/articles/no-such-story"])
+@pytest.mark.parametrize("path", ["/", f"/articles/{SEED_SLUG}", "/icons",
+                                  "/articles/no-such-story", "/sections/defense",
+                                  "/tags/france", "/authors/the-editors", "/archive/",
+                                  "/archive/2016/", "/archive/2016/01/"])
 def test_every_kind_of_page_has_the_same_header_and_footer(client, path):
     page = html(client.get(path))
     assert page.select_one("header.site-header a.site-name")["href"] == "/"
@@ -175,6 +177,28 @@ def test_front_page_pagination(app):
         a.title for a in store[3:6]]
     assert second.select_one('.pagination a[rel="prev"]')["href"] == "/"
     assert client.get("/?page=3").status_code == 404
+
+
+@pytest.mark.parametrize("query, location", [
+    ("?page=1", "/"), ("?page=01", "/"), ("?page=0001", "/"), ("?page=02", "/?page=2"),
+    ("?page=02&utm_source=x", "/?page=2"),  # only what the page reads is kept
+])
+def test_other_spellings_of_a_page_number_redirect_to_the_one_url(app, query, location):
+    """Each page has one URL: `01` or `1` is sent on to it rather than served (and
+    cached, by nginx or a CDN) as a page of its own."""
+    paged = create_app({**app.config, "ARTICLES_PER_PAGE": 3})
+    response = paged.test_client().get("/" + query)
+    assert response.status_code == 301
+    assert response.headers["Location"] == location
+    assert "max-age" in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("query", ["?page=+1", "?page=+2", "?page=%201", "?page=1%20",
+                                   "?page=1.0", "?page=2e0", "?page=0x2", "?page=",
+                                   "?page=00", "?page=%D9%A3"])
+def test_other_forms_of_a_page_number_are_404(app, query):
+    paged = create_app({**app.config, "ARTICLES_PER_PAGE": 3})
+    assert paged.test_client().get("/" + query).status_code == 404
 
 
 @pytest.mark.parametrize("query", ["?page=2", "?page=0", "?page=-1", "?page=abc",

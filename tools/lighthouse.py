@@ -1,4 +1,6 @@
-"""Lighthouse scores for the front page and an article, on mobile and on desktop.
+"""Lighthouse scores for the front page, two articles (the seed, without a picture, and
+the feature with a lead picture) and a section page, on mobile and on desktop, with the
+largest contentful paint.
 
 A script, not a test: Lighthouse's performance score moves with the machine's load,
 so it is a figure to read and record (the README keeps today's), not to assert.
@@ -22,13 +24,15 @@ import statistics
 import subprocess
 import sys
 
-from tools import SEED_SLUG
+from tools import PICTURE_SLUG, SEED_SLUG
 from tools.servers import ROOT, serve
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-background-networking --disable-quic"
 ARTICLE = f"/articles/{SEED_SLUG}"
+SECTION = "/sections/defense"  # a listing page (app/listings.py), the seed's section
+PICTURE_ARTICLE = f"/articles/{PICTURE_SLUG}"
 PROFILES = {  # so the "Follow us" bar is on the pages measured
     "FLASK_SOCIAL_PROFILES__facebook": "https://www.facebook.com/smalldispatch",
     "FLASK_SOCIAL_PROFILES__x": "https://x.com/smalldispatch",
@@ -106,6 +110,15 @@ def median_score(reports: list[dict], category: str) -> str:
     return str(round(statistics.median(scores) * 100))
 
 
+def median_lcp(reports: list[dict]) -> str:
+    """The median largest contentful paint, in seconds, as Lighthouse simulated it."""
+    values = [report["audits"]["largest-contentful-paint"].get("numericValue")
+              for report in reports]
+    if any(value is None for value in values):
+        return "n/a"
+    return f"{statistics.median(values) / 1000:.2f} s"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--details", action="store_true",
@@ -123,15 +136,17 @@ def main(argv=None) -> int:
     if not LIGHTHOUSE.exists():
         raise SystemExit(f"{LIGHTHOUSE} is missing: run `npm ci --ignore-scripts`")
 
-    print(f"{'page':<10} {'form':<8} " + " ".join(f"{c:>14}" for c in CATEGORIES))
+    print(f"{'page':<10} {'form':<8} " + " ".join(f"{c:>14}" for c in CATEGORIES)
+          + f" {'LCP':>8}")
     with serve(PROFILES, site_url_is_own_address=True) as base:
-        for name, path in (("front", "/"), ("article", ARTICLE)):
+        for name, path in (("front", "/"), ("article", ARTICLE), ("picture", PICTURE_ARTICLE),
+                           ("section", SECTION)):
             for form_factor in ("mobile", "desktop"):
                 reports = [run_lighthouse(base + path, form_factor, chrome, args.timeout)
                            for _ in range(args.runs)]
                 scores = [median_score(reports, category) for category in CATEGORIES]
-                print(f"{name:<10} {form_factor:<8} " + " ".join(f"{s:>14}" for s in scores),
-                      flush=True)
+                print(f"{name:<10} {form_factor:<8} " + " ".join(f"{s:>14}" for s in scores)
+                      + f" {median_lcp(reports):>8}", flush=True)
                 if args.details:
                     for number, report in enumerate(reports, 1):
                         for category in CATEGORIES:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -195,13 +196,18 @@ NGINX_TEMP_PATHS = """\
     uwsgi_temp_path {prefix}/uwsgi;
     scgi_temp_path {prefix}/scgi;"""
 
+# The main configuration around the site's: what docs/deployment.md asks of
+# /etc/nginx/nginx.conf (file descriptors and connections for slow clients: 65,536 and
+# 16,384, or as many as this machine's hard limit allows), with one worker and every path
+# in the private prefix.
 NGINX_SITE_MAIN = """\
 {user}
 worker_processes 1;
+worker_rlimit_nofile {files};
 daemon off;
 pid {prefix}/nginx.pid;
 error_log {prefix}/error.log warn;
-events {{ worker_connections 256; }}
+events {{ worker_connections {connections}; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
@@ -210,6 +216,12 @@ http {{
     include {prefix}/site.conf;
 }}
 """
+
+
+def nginx_open_files(wanted: int = 65536) -> int:
+    """The documented worker_rlimit_nofile, or this machine's hard limit if lower."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
 
 
 def nginx_binary() -> str | None:
@@ -236,21 +248,26 @@ def start_nginx(prefix: Path, config: str) -> subprocess.Popen:
 
 
 @contextlib.contextmanager
-def nginx(directory: Path, upstream: str, cert: Path, key: Path, server_name="localhost"):
-    """Debian's nginx with deploy/nginx.conf rendered into a private prefix.
+def nginx(directory: Path, upstream: str, cert: Path, key: Path, server_name="localhost",
+          media_root: Path | None = None):
+    """Debian's nginx with deploy/nginx.conf rendered into a private prefix; `media_root`
+    is the site's CACHE_DIR (default: the checkout's instance/cache).
 
     Yields (process, http port, https port).
     """
     http_port, https_port = free_port(), free_port()
+    media = {"media_root": str(media_root)} if media_root is not None else {}
     site = render(server_name=server_name, certificate=str(cert), certificate_key=str(key),
                   upstream=upstream, http_port=http_port, https_port=https_port,
-                  cache_dir=str(directory / "cache"), address="127.0.0.1")
+                  cache_dir=str(directory / "cache"), address="127.0.0.1", **media)
     (directory / "site.conf").write_text(site, encoding="utf-8")
     # As root, nginx's workers would drop to "nobody", who cannot read a private tmp dir.
     user = "user root;" if os.geteuid() == 0 else ""
     temp_paths = NGINX_TEMP_PATHS.format(prefix=directory)
-    process = start_nginx(directory, NGINX_SITE_MAIN.format(prefix=directory, user=user,
-                                                            temp_paths=temp_paths))
+    files = nginx_open_files()
+    process = start_nginx(directory, NGINX_SITE_MAIN.format(
+        prefix=directory, user=user, temp_paths=temp_paths, files=files,
+        connections=min(16384, files // 2)))
 
     def listening() -> bool:
         for port in (http_port, https_port):
@@ -267,16 +284,21 @@ def nginx(directory: Path, upstream: str, cert: Path, key: Path, server_name="lo
 
 @contextlib.contextmanager
 def tls_front(directory: Path, site_url: str = "https://localhost"):
-    """gunicorn (trusting one proxy) behind nginx with a fresh certificate.
+    """gunicorn (trusting one proxy) behind nginx with a fresh certificate, sharing a
+    fresh CACHE_DIR (the site makes its pictures there, nginx serves them).
 
-    Yields a dict: https (base URL), http (base URL), https_port, http_port, cert.
+    Yields a dict: https (base URL), http (base URL), https_port, http_port, cert,
+    cache_dir.
     """
     cert, key = make_certificate(directory)
-    env = {"FLASK_PROXY_COUNT": "1", "FLASK_SITE_URL": site_url}
+    cache_dir = directory / "site-cache"
+    env = {"FLASK_PROXY_COUNT": "1", "FLASK_SITE_URL": site_url,
+           "FLASK_CACHE_DIR": str(cache_dir)}
     with contextlib.ExitStack() as stack:
         _, upstream = stack.enter_context(gunicorn(directory / "gunicorn.log", env=env))
         _, http_port, https_port = stack.enter_context(
-            nginx(directory, upstream.removeprefix("http://"), cert, key))
+            nginx(directory, upstream.removeprefix("http://"), cert, key,
+                  media_root=cache_dir))
         yield {"https": f"https://localhost:{https_port}", "https_port": https_port,
                "http": f"http://127.0.0.1:{http_port}", "http_port": http_port,
-               "cert": str(cert)}
+               "cert": str(cert), "cache_dir": cache_dir}

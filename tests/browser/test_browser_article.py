@@ -77,13 +77,20 @@ def test_follow_links_are_the_configured_profiles_in_order(page: Page, slug):
     assert hrefs == list(PROFILES.values())
 
 
+# A name for each link or button that tells apart two links to one address (the
+# breadcrumb's section and the kicker): its class, its href and its place in the page.
+KEY = """const KEY = el => el.className + ' ' + (el.getAttribute('href') || '') + ' #'
+    + Array.from(document.querySelectorAll('a, button')).indexOf(el);"""
+
+
 def focused_description(page: Page) -> dict | None:
     """What has keyboard focus, with the outline the browser draws around it."""
     return page.evaluate("""() => {
+        """ + KEY + """
         const el = document.activeElement;
         if (!el || el === document.body) return null;
         const style = getComputedStyle(el);
-        return {key: el.className + ' ' + (el.getAttribute('href') || ''),
+        return {key: KEY(el),
                 outline: style.outlineStyle, width: parseFloat(style.outlineWidth),
                 colour: style.outlineColor, visible: el.matches(':focus-visible'),
                 background: getComputedStyle(document.body).backgroundColor};
@@ -92,10 +99,10 @@ def focused_description(page: Page) -> dict | None:
 
 def test_tab_reaches_every_share_and_follow_link_in_order_with_a_focus_ring(page: Page, slug):
     page.goto(f"/articles/{slug}")
-    wanted = page.evaluate("""() => Array.from(
-        document.querySelectorAll('.share-bar a, .share-bar button, .follow-bar a'))
-        .filter(el => el.offsetParent !== null)
-        .map(el => el.className + ' ' + (el.getAttribute('href') || ''))""")
+    wanted = page.evaluate("""() => {""" + KEY + """
+        return Array.from(
+            document.querySelectorAll('.share-bar a, .share-bar button, .follow-bar a'))
+            .filter(el => el.offsetParent !== null).map(KEY); }""")
     assert len(wanted) >= 5 + len(PROFILES)
 
     reached, seen = [], set()

@@ -9,14 +9,24 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
+from tests.support import PICTURE_SLUG, SEED_SLUG
+
 AXE = Axe()
 # Kind of page -> how to find its path once the server is up.
 PAGES = {
     "front": lambda slugs: "/",
     "front-page-2": lambda slugs: "/?page=2",
     "article": lambda slugs: f"/articles/{slugs[0]}",
+    "article-with-picture": lambda slugs: f"/articles/{PICTURE_SLUG}",
+    "article-without-picture": lambda slugs: f"/articles/{SEED_SLUG}",
     "404": lambda slugs: "/articles/no-such-article",
     "icons": lambda slugs: "/icons",
+    "section": lambda slugs: "/sections/defense",
+    "tag": lambda slugs: "/tags/islamic-state",
+    "author": lambda slugs: "/authors/the-editors",
+    "archive": lambda slugs: "/archive/",
+    "archive-year": lambda slugs: "/archive/2026/",
+    "archive-month": lambda slugs: "/archive/2016/01/",
 }
 
 

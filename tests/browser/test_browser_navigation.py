@@ -1,7 +1,12 @@
-"""Moving around the site as a reader does: "Next Article" and the 404 page."""
+"""Moving around the site as a reader does: "Next Article", sections, tags, the archive,
+breadcrumbs and the 404 page."""
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
+
+from tests.support import SEED_SLUG
+
+SEED_TITLE = "Le Drian, Carter, Other Ministers To Discuss ISIS Strategy"
 
 
 def current_slug(page: Page) -> str:
@@ -35,3 +40,27 @@ def test_unknown_article_gets_the_sites_own_404_page(page: Page):
     page.get_by_role("link", name="Go to the front page").click()
     expect(page.locator(".article-list")).to_be_visible()
     assert page.url.rstrip("/") == page.evaluate("location.origin")
+
+
+def test_a_reader_follows_the_section_a_tag_and_the_breadcrumb(page: Page):
+    page.goto(f"/articles/{SEED_SLUG}")
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Defense").click()
+    expect(page.locator("h1")).to_have_text("Defense")
+    page.get_by_role("link", name=SEED_TITLE).click()
+    expect(page.locator("h1")).to_have_text(SEED_TITLE)
+    page.get_by_role("list", name="Tags").get_by_role("link", name="Islamic State").click()
+    expect(page.locator("h1")).to_have_text("Islamic State")
+    expect(page).to_have_title("Islamic State — The Small Dispatch")
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Home").click()
+    expect(page.locator(".article-list")).to_be_visible()
+
+
+def test_a_reader_walks_the_archive(page: Page):
+    page.goto("/archive/")
+    years = page.get_by_role("navigation", name="Years and months")
+    years.get_by_role("link", name="January 2016").click()
+    expect(page.locator("h1")).to_have_text("January 2016")
+    expect(page.get_by_role("link", name=SEED_TITLE)).to_be_visible()
+    breadcrumb = page.get_by_role("navigation", name="Breadcrumb")
+    breadcrumb.get_by_role("link", name="2016", exact=True).click()
+    expect(page.locator("h1")).to_have_text("2016")

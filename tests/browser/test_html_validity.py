@@ -25,6 +25,12 @@ PAGES = {
     "404": lambda slugs: [("GET", "/articles/no-such-article")],
     "405": lambda slugs: [("POST", "/")],
     "icons": lambda slugs: [("GET", "/icons")],
+    "section": lambda slugs: [("GET", "/sections/defense")],
+    "tag": lambda slugs: [("GET", "/tags/islamic-state")],
+    "author": lambda slugs: [("GET", "/authors/the-editors")],  # with a biography
+    "archive": lambda slugs: [("GET", "/archive/")],
+    "archive-year": lambda slugs: [("GET", "/archive/2026/")],
+    "archive-month": lambda slugs: [("GET", "/archive/2016/01/")],
 }
 
 

@@ -15,10 +15,17 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from app import create_app, favicon
+from app import create_app, favicon, media
 from app.state import state
 from tests.support import CONTENT_DIR, SEED_SLUG, SITE_URL
-from tests.tricky.content import TRICKY_SUMMARY, TRICKY_TITLE, make_app
+from tests.tricky.content import (
+    TRICKY_ALT,
+    TRICKY_AUTHORS,
+    TRICKY_SUMMARY,
+    TRICKY_TAGS,
+    TRICKY_TITLE,
+    make_app,
+)
 
 ISO_WITH_OFFSET = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$")
 
@@ -37,9 +44,21 @@ def og(soup: BeautifulSoup, key: str) -> list[str]:
     return meta(soup, "property", key)
 
 
+def card_url(app, slug: str) -> str:
+    """The share card's absolute URL: the article's picture's crop, or its drawn card."""
+    card = media.share_card(state(app).store.get(slug), app.config["SITE_NAME"])
+    return f"{SITE_URL}/media/{card.name}"
+
+
 def json_ld(soup: BeautifulSoup) -> list[dict]:
     return [json.loads(script.string) for script in
             soup.select('script[type="application/ld+json"]')]
+
+
+def json_ld_of(soup: BeautifulSoup, kind: str) -> dict:
+    """The page's one JSON-LD object of @type `kind`."""
+    [data] = [data for data in json_ld(soup) if data["@type"] == kind]
+    return data
 
 
 @pytest.fixture
@@ -66,7 +85,10 @@ def test_every_page_has_canonical_description_lang_feeds_and_icon(paged_client, 
 
 
 def test_front_page_one_is_canonical_to_the_root(paged_client):
-    soup = page(paged_client, "/?page=1")
+    # "/?page=1" is not a second address of the front page: it is sent on to "/".
+    response = paged_client.get("/?page=1")
+    assert (response.status_code, response.headers["Location"]) == (301, "/")
+    soup = page(paged_client, "/")
     assert soup.select_one('link[rel="canonical"]')["href"] == f"{SITE_URL}/"
     assert og(page(paged_client, "/?page=3"), "og:url") == [f"{SITE_URL}/?page=3"]
 
@@ -95,27 +117,40 @@ def test_article_open_graph_matches_the_store(app, client):
     assert meta(soup, "name", "description") == [TRICKY_SUMMARY]
     assert og(soup, "og:url") == [url]
     assert og(soup, "og:site_name") == [app.config["SITE_NAME"]]
-    assert og(soup, "og:image") == [f"{SITE_URL}/static/images/lead.jpg"]
+    assert og(soup, "og:image") == [card_url(app, "tricky")]
+    assert og(soup, "og:image:width") == ["1200"] and og(soup, "og:image:height") == ["630"]
+    assert og(soup, "og:image:type") == ["image/jpeg"]
+    assert og(soup, "og:image:alt") == [TRICKY_ALT]
     assert og(soup, "article:published_time") == [article.published.isoformat()]
     assert og(soup, "article:modified_time") == [article.updated.isoformat()]
     assert og(soup, "article:section") == ["Monde & Société"]
-    assert og(soup, "article:tag") == ["défense", "<i>x</i>"]
+    assert og(soup, "article:tag") == [name for name, _ in TRICKY_TAGS]
     for moment in og(soup, "article:published_time") + og(soup, "article:modified_time"):
         assert ISO_WITH_OFFSET.match(moment)
     assert soup.title.string == f"{TRICKY_TITLE} — {app.config['SITE_NAME']}"
 
 
-def test_twitter_card_large_with_an_image_summary_without(client):
+def test_twitter_card_is_large_with_a_picture_and_without(app, client):
+    """Every article shares with a 1200x630 card: its picture cropped, or one drawn."""
     with_image = page(client, "/articles/tricky")
     assert meta(with_image, "name", "twitter:card") == ["summary_large_image"]
     assert meta(with_image, "name", "twitter:title") == [TRICKY_TITLE]
-    assert meta(with_image, "name", "twitter:image") == [f"{SITE_URL}/static/images/lead.jpg"]
+    assert meta(with_image, "name", "twitter:image") == [card_url(app, "tricky")]
+    assert meta(with_image, "name", "twitter:image:alt") == [TRICKY_ALT]
     assert meta(with_image, "name", "twitter:site") == ["@smalldispatch"]
     without = page(client, "/articles/late-night")
-    assert meta(without, "name", "twitter:card") == ["summary"]
-    assert meta(without, "name", "twitter:image") == []
-    assert og(without, "og:image") == []
+    drawn = card_url(app, "late-night")
+    assert drawn.endswith(".png") and "/media/share-late-night." in drawn
+    assert meta(without, "name", "twitter:card") == ["summary_large_image"]
+    assert meta(without, "name", "twitter:image") == [drawn]
+    assert og(without, "og:image") == [drawn]
+    assert og(without, "og:image:type") == ["image/png"]
+    assert og(without, "og:image:alt") == [f"{app.config['SITE_NAME']}: Late night news"]
     assert og(without, "article:section") == [] and og(without, "article:tag") == []
+    for url in (card_url(app, "tricky"), drawn):
+        response = client.get(url.removeprefix(SITE_URL))
+        assert response.status_code == 200
+        assert Image.open(io.BytesIO(response.data)).size == (1200, 630)
 
 
 def test_front_page_is_an_og_website(app, client):
@@ -129,7 +164,7 @@ def test_front_page_is_an_og_website(app, client):
 def test_news_article_json_ld_matches_the_store(app, client):
     article = state(app).store.get("tricky")
     url = f"{SITE_URL}/articles/tricky"
-    [data] = json_ld(page(client, "/articles/tricky"))
+    data = json_ld_of(page(client, "/articles/tricky"), "NewsArticle")
     assert data["@context"] == "https://schema.org"
     assert data["@type"] == "NewsArticle"
     assert data["headline"] == TRICKY_TITLE
@@ -140,9 +175,9 @@ def test_news_article_json_ld_matches_the_store(app, client):
                           ("dateModified", article.updated)):
         assert ISO_WITH_OFFSET.match(data[key])
         assert datetime.fromisoformat(data[key]) == expected
-    assert data["author"] == [{"@type": "Person", "name": "Zoë Ångström"},
-                              {"@type": "Person", "name": "Jean Dupont"}]
-    assert data["image"] == [f"{SITE_URL}/static/images/lead.jpg"]
+    assert data["author"] == [{"@type": "Person", "name": name} for name, _ in TRICKY_AUTHORS]
+    assert data["image"] == [{"@type": "ImageObject", "url": card_url(app, "tricky"),
+                               "width": 1200, "height": 630}]
     publisher = data["publisher"]
     assert publisher["@type"] == "Organization"
     assert publisher["name"] == app.config["SITE_NAME"]
@@ -150,9 +185,10 @@ def test_news_article_json_ld_matches_the_store(app, client):
     assert client.get("/logo.png").status_code == 200
 
 
-def test_json_ld_leaves_out_unknown_author_and_image(client):
-    [data] = json_ld(page(client, "/articles/late-night"))
-    assert "author" not in data and "image" not in data
+def test_json_ld_leaves_out_unknown_author_and_gives_the_drawn_card(app, client):
+    data = json_ld_of(page(client, "/articles/late-night"), "NewsArticle")
+    assert "author" not in data
+    assert [image["url"] for image in data["image"]] == [card_url(app, "late-night")]
     assert data["datePublished"] == data["dateModified"] == "2026-11-26T08:00:00+09:00"
 
 
@@ -162,8 +198,8 @@ def test_title_cannot_break_out_of_the_json_ld_script(client):
     scripts = soup.find_all("script")
     # Every "</script" in the raw bytes closes one of our own elements, nothing more.
     assert body.lower().count("</script") == len(scripts)
-    [ld] = soup.select('script[type="application/ld+json"]')
-    assert "<" not in ld.string and ">" not in ld.string
+    for ld in soup.select('script[type="application/ld+json"]'):
+        assert "<" not in ld.string and ">" not in ld.string
     # The page's visible heading still shows the title as text, not markup.
     assert soup.select_one("main h1").get_text() == TRICKY_TITLE
     assert soup.select_one("main h1 b") is None
@@ -177,7 +213,7 @@ def test_json_ld_keeps_the_csp_intact(client):
     assert "unsafe-inline" not in csp
     soup = BeautifulSoup(response.get_data(as_text=True), "html5lib")
     inline = [s for s in soup.find_all("script") if not s.get("src")]
-    assert [s["type"] for s in inline] == ["application/ld+json"]
+    assert inline and {s["type"] for s in inline} == {"application/ld+json"}
     [style] = soup.find_all("style")
     digest = base64.b64encode(hashlib.sha256(style.string.encode()).digest()).decode()
     assert f"'sha256-{digest}'" in csp
@@ -188,7 +224,7 @@ def test_seed_article_metadata():
                               "CONTENT_DIR": str(CONTENT_DIR)}).test_client()
     soup = BeautifulSoup(client_seed.get(f"/articles/{SEED_SLUG}").get_data(as_text=True),
                          "html5lib")
-    [data] = json_ld(soup)
+    data = json_ld_of(soup, "NewsArticle")
     assert data["headline"] == "Le Drian, Carter, Other Ministers To Discuss ISIS Strategy"
     assert data["datePublished"] == "2016-01-19T00:00:00+00:00"
     assert "author" not in data  # the seed names no author: none is invented

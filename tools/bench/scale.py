@@ -1,5 +1,6 @@
-"""How the site scales with the number of articles: start-up time, memory per worker and
-article-page latency for 1,000, 10,000 and 100,000 generated articles.
+"""How the site scales with the number of articles: start-up time, memory per worker, and
+the latency of an article page and of a section page for 1,000, 10,000 and 100,000
+generated articles.
 
     python3 -m tools.bench.scale                  # all three sizes, a few minutes
     python3 -m tools.bench.scale --sizes 1000 10000 --seconds 3 --rounds 2
@@ -8,7 +9,9 @@ Each size gets its own temporary content directory (removed afterwards) and its 
 gunicorn, started with gunicorn.conf.py on a free 127.0.0.1 port and stopped by PID.
 Start-up is bounded by --startup-cap; a size that does not come up in time is reported
 as such and the run goes on. Latency is measured on an article in the middle of the
-store, with the sizes taking turns (1k, 10k, 100k, 1k, ...) once all are up.
+store and on the middle page of the biggest section (a slice deep in the listing), with
+the sizes and the two pages taking turns (1k article, 1k section, 10k article, ...) once
+all are up.
 """
 from __future__ import annotations
 
@@ -32,6 +35,12 @@ def paragraph(seed: int, words: int = 60) -> str:
     return " ".join(WORDS[(seed * 7 + i * 3) % len(WORDS)] for i in range(words)).capitalize() + "."
 
 
+# Generated articles go round these sections, take two of WORDS as tags and one of the
+# writers as author, so every kind of listing has many articles at every size.
+SECTIONS = ("World", "Défense & Sécurité", "Business", "Culture", "Sport")
+WRITERS = tuple(f"Writer {chr(ord('A') + n)}" for n in range(26))
+
+
 def generate(directory: Path, count: int) -> list[str]:
     """`count` articles of about 2 KB each, one minute apart; returns their slugs."""
     start = datetime(2020, 1, 1, tzinfo=UTC)
@@ -41,12 +50,21 @@ def generate(directory: Path, count: int) -> list[str]:
         slug = f"article-{number:06d}"
         published = (start + timedelta(minutes=number)).isoformat()
         body = bodies[number % len(bodies)]
+        tags = f"[{WORDS[number % len(WORDS)]}, {WORDS[number * 7 % len(WORDS)]}]"
         (directory / f"{slug}.md").write_text(
             f'---\ntitle: "Article number {number}"\npublished: {published}\n'
-            f"dateline: PARIS\nauthors: [A. Writer]\ntags: [scale, test]\n---\n\n{body}\n",
+            f'dateline: PARIS\nauthors: ["{WRITERS[number % len(WRITERS)]}"]\n'
+            f'section: "{SECTIONS[number % len(SECTIONS)]}"\ntags: {tags}\n---\n\n{body}\n',
             encoding="utf-8")
         slugs.append(slug)
     return slugs
+
+
+def section_page(count: int, per_page: int = 10) -> str:
+    """The path of the middle page of the first section (the biggest, or one of them)."""
+    in_section = -(-count // len(SECTIONS))
+    pages = -(-in_section // per_page)
+    return f"/sections/world?page={max(1, pages // 2)}"
 
 
 def start(count: int, directory: Path, startup_cap: float) -> dict:
@@ -63,9 +81,13 @@ def start(count: int, directory: Path, startup_cap: float) -> dict:
     except TimeoutError:
         return row
     row["startup_s"] = time.monotonic() - began
-    row["url"] = f"{base}/articles/{slugs[count // 2]}"
-    for _ in range(20):  # let every worker render the page before timing it
-        urllib.request.urlopen(row["url"], timeout=30).read()
+    row["urls"] = {"article": f"{base}/articles/{slugs[count // 2]}",
+                   "section": base + section_page(count)}
+    for url in row["urls"].values():
+        for _ in range(20):  # let every worker render the page before timing it
+            with urllib.request.urlopen(url, timeout=30) as response:
+                assert response.status == 200, url
+                response.read()
     row["rss_mib"] = max(proc.rss_mib(pid) for pid in servers.worker_pids(server.pid))
     return row
 
@@ -85,27 +107,36 @@ def main() -> None:
         up = [row for row in rows if row["startup_s"] is not None]
         # All sizes are up at once and measured in turn, so load from other jobs falls
         # on each of them alike.
-        runs = {row["articles"]: [] for row in up}
+        runs = {(row["articles"], page): [] for row in up for page in row["urls"]}
         for _ in range(args.rounds):
             for row in up:
-                runs[row["articles"]].append(wrk.run(row["url"], args.seconds))
+                for page, url in row["urls"].items():
+                    runs[row["articles"], page].append(wrk.run(url, args.seconds))
     finally:
         for row in rows:
             servers.stop(row["server"])
         for directory in directories:
             shutil.rmtree(directory, ignore_errors=True)
 
-    print(f"{'articles':>9} {'start-up s':>11} {'s per 1k':>9} {'RSS/worker MiB':>15} "
-          f"{'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}   (article page, median of {args.rounds})")
+    report(rows, runs, args)
+
+
+def report(rows: list[dict], runs: dict, args) -> None:
+    print(f"{'articles':>9} {'start-up s':>11} {'s per 1k':>9} {'RSS/worker MiB':>15}   "
+          f"{'page':<8} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}   (median of {args.rounds})")
     for row in rows:
         count = row["articles"]
         if row["startup_s"] is None:
             print(f"{count:9} {'> cap':>11}  (not up within {args.startup_cap:g} s)")
             continue
-        result = wrk.median(runs[count])
-        print(f"{count:9} {row['startup_s']:11.1f} {row['startup_s'] / count * 1000:9.2f} "
-              f"{row['rss_mib']:15.0f} {result.requests_per_s:8.0f} {result.p50_ms:7.2f} "
-              f"{result.p99_ms:7.2f}" + (f"  !! {result.errors}" if result.errors else ""))
+        lead = (f"{count:9} {row['startup_s']:11.1f} {row['startup_s'] / count * 1000:9.2f} "
+                f"{row['rss_mib']:15.0f}")
+        for page, url in row["urls"].items():
+            result = wrk.median(runs[count, page])
+            print(f"{lead}   {page:<8} {result.requests_per_s:8.0f} {result.p50_ms:7.2f} "
+                  f"{result.p99_ms:7.2f}   {url.split('/', 3)[-1]}"
+                  + (f"  !! {result.errors}" if result.errors else ""))
+            lead = " " * len(lead)
 
 
 if __name__ == "__main__":
