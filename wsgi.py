@@ -11,9 +11,10 @@ import sys
 from app import create_app
 from app.config import ConfigError
 from app.content import ContentErrors
+from app.search import SearchIndexError
 
 try:
     app = create_app()
-except (ContentErrors, ConfigError) as error:
+except (ContentErrors, ConfigError, SearchIndexError) as error:
     print(f"The site cannot start:\n{error}", file=sys.stderr)
     raise SystemExit(3) from None

@@ -1,6 +1,7 @@
 """The article site's application factory, in the shape of Flask's tutorial."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask import Flask
@@ -17,9 +18,11 @@ from . import (
     media_views,
     reader,
     rendering,
+    search,
     security,
     static_files,
 )
+from .content import ContentErrors, read_pages
 from .responses import PageCache
 from .share import follow_links
 from .sitemaps import utc_now
@@ -28,12 +31,47 @@ from .state import KEY, SiteState
 ROOT = site_config.PROJECT_ROOT
 
 
+BLUEPRINTS = (reader.bp, machine.bp, icon_views.bp, media_views.bp)
+ANY_OF = re.compile(r"<any\(([^)]*)\):\w+>")
+
+
+def route_names() -> frozenset[str]:
+    """The first segment of every route's path ("search", "archive", "static", ...): the
+    addresses the site keeps for itself, which a page in content/pages/ cannot take."""
+    probe = Flask(__name__, static_folder=str(ROOT / "static"))
+    for blueprint in BLUEPRINTS:
+        probe.register_blueprint(blueprint)
+    names = set()
+    for rule in probe.url_map.iter_rules():
+        first = rule.rule.split("/")[1]
+        choices = ANY_OF.fullmatch(first)  # /<any(sections, tags, authors):group>/...
+        if choices:
+            names.update(choice.strip(" '\"") for choice in choices.group(1).split(","))
+        elif first and "<" not in first:
+            names.add(first)
+    return frozenset(names)
+
+
+def load_content(content_dir: Path, zone, pictures) -> tuple:
+    """The store, its listings and the pages apart from the news, or ContentErrors
+    naming every problem in all of them."""
+    pages, errors = read_pages(content_dir, route_names())
+    try:
+        store, found = listings.load(content_dir, zone, pictures)
+    except ContentErrors as failed:
+        raise ContentErrors(errors + failed.errors) from None
+    if errors:
+        raise ContentErrors(errors)
+    return store, found, {page.slug: page for page in pages}
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings, then the article store and its listings (all or
     nothing), then routes.
 
-    A bad setting raises ConfigError and a content problem ContentErrors, here, before
-    any request is served. The editors' commands (app/cli.py) do not build an app: they
+    A bad setting raises ConfigError, a content problem ContentErrors, and a search index
+    that can be neither opened nor built SearchIndexError, here, before any request is
+    served. The editors' commands (app/cli.py) do not build an app: they
     read the files themselves, so they work when the site cannot start.
     """
     if not (ROOT / "templates").is_dir():
@@ -48,13 +86,14 @@ def create_app(config: dict | None = None) -> Flask:
     # Every picture in the content folder is made (once, into CACHE_DIR) before the
     # articles that show it are read.
     pictures = media.Pictures(app.config["CONTENT_DIR"], app.config["CACHE_DIR"], build=True)
-    store, found = listings.load(Path(app.config["CONTENT_DIR"]),
-                                 site_config.time_zone(app.config), pictures)
+    store, found, site_pages = load_content(Path(app.config["CONTENT_DIR"]),
+                                            site_config.time_zone(app.config), pictures)
     static = static_files.StaticFiles(Path(app.static_folder))
     style = static.text("css/site.css")
     app.extensions[KEY] = SiteState(
         store=store,
         listings=found,
+        site_pages=site_pages,
         media=pictures.cache,
         pages=PageCache(app.config["PAGE_CACHE_MB"] * 1024 * 1024),
         static=static,
@@ -63,10 +102,12 @@ def create_app(config: dict | None = None) -> Flask:
         follow_links=follow_links(app.config["SOCIAL_PROFILES"]),
         copyright=rendering.copyright_line(store, app.config["SITE_NAME"]),
         clock=utc_now,
+        search=search.open_index(Path(app.config["CACHE_DIR"]) / "search", list(store)),
+        search_pages=PageCache(search.CACHED_BYTES),
     )
 
     for module in (icons, static_files, rendering, errors, security, media_views):
         module.init_app(app)
-    for blueprint in (reader.bp, machine.bp, icon_views.bp, media_views.bp):
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

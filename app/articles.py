@@ -59,6 +59,20 @@ class Author:
     source_path: str = field(default="", compare=False)
 
 
+@dataclass(frozen=True)
+class SitePage:
+    """A page apart from the news (content/pages/<slug>.md, served at /<slug>): about
+    the site, how to reach it. Not in the feeds, the news sitemap or the front page."""
+
+    slug: str
+    title: str
+    label: str  # its link's words in the footer: `label`, or the title
+    summary: str
+    body_html: str
+    updated: datetime | None = None
+    source_path: str = field(default="", compare=False)
+
+
 def long_date(moment: datetime) -> str:
     """'January 19, 2016': the date as the article's readers write it."""
     return f"{moment:%B} {moment.day}, {moment.year}"

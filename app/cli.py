@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from . import identity, route_names
 from .articles import Article, ArticleStore, clashes
 from .config import ConfigError, settings, time_zone
 from .content import (
@@ -23,8 +24,10 @@ from .content import (
     ContentError,
     articles_dir,
     authors_dir,
+    pages_dir,
     parse_article,
     read_articles,
+    read_pages,
 )
 from .importer import ImportProblem, import_page
 from .listings import GROUPS, names_of, read_site, slug_of, unused_authors
@@ -106,10 +109,13 @@ def list_articles(section: str | None, tag: str | None, author: str | None,
 @articles.command("check")
 @content_dir_option
 def check_articles(content_dir: Path) -> None:
-    """Load every article and author file as the site would; report every problem
-    (exit status 1), names that make one address included."""
-    found, authors, errors = read_site(content_dir, configured_time_zone(),
-                                       pictures_in(content_dir))
+    """Load every article, author and page file and site.yml as the site would; report
+    every problem (exit status 1), names that make one address included."""
+    _, errors = identity.read(content_dir)
+    found, authors, article_errors = read_site(content_dir, configured_time_zone(),
+                                               pictures_in(content_dir))
+    pages, page_errors = read_pages(content_dir, route_names())
+    errors += article_errors + page_errors
     for error in errors:
         click.echo(str(error))
     if errors:
@@ -121,6 +127,7 @@ def check_articles(content_dir: Path) -> None:
         click.echo(f"{author.source_path}: note: no article names {author.name!r} yet; "
                    f"/authors/{author.slug} appears with their first article")
     also = f" and {len(authors)} author file(s) in {authors_dir(content_dir)}" if authors else ""
+    also += f" and {len(pages)} page(s) in {pages_dir(content_dir)}" if pages else ""
     click.echo(f"{len(found)} article(s) in {articles_dir(content_dir)}{also}: all good.")
 
 

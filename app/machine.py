@@ -1,5 +1,5 @@
 """What machines read: feeds (the site's and each listing's), sitemaps, robots.txt, the
-favicon and logo, the health check.
+OpenSearch description, the favicon and logo, the health check.
 
 Like pages, each is rendered once and served through responses.respond (cached bytes,
 ETag, gzip and brotli). Only the news sitemap (and so robots.txt, which names it while it
@@ -11,6 +11,7 @@ from collections.abc import Hashable, Sequence
 from itertools import islice
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from lxml import etree
 
 from . import favicon, feeds, sitemaps
 from .articles import Article, last_change
@@ -78,15 +79,19 @@ def _sitemap_limit() -> int:
 
 
 def _sitemap_lead() -> list[sitemaps.Entry]:
-    """The URLs before the articles': the front page, then each listing's first page."""
+    """The URLs before the articles': the front page, each listing's first page, then the
+    pages apart from the news (about, contact...)."""
     site = state()
     return [(canonical_url("reader.index"), last_change(site.store)),
-            *((listing_url(listing), listing.modified) for listing in site.listings)]
+            *((listing_url(listing), listing.modified) for listing in site.listings),
+            *((canonical_url("reader.site_page", slug=slug), page.updated)
+              for slug, page in sorted(site.site_pages.items()))]
 
 
 def _sitemap_part_count() -> int:
     site = state()
-    return sitemaps.part_count(len(site.store), _sitemap_limit(), lead=1 + len(site.listings))
+    return sitemaps.part_count(len(site.store), _sitemap_limit(),
+                               lead=1 + len(site.listings) + len(site.site_pages))
 
 
 @bp.get("/sitemap.xml")
@@ -175,6 +180,52 @@ def robots_txt():
         return Rendered.from_text(sitemaps.robots(urls), "text/plain")
 
     return cached(("robots", with_news), render)
+
+
+OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
+OPENSEARCH_TYPE = "application/opensearchdescription+xml"
+# OpenSearch 1.1 limits: ShortName up to 16 characters, Description up to 1024.
+SHORT_NAME_CHARS = 16
+
+
+def short_name(name: str) -> str:
+    """The site's name in OpenSearch's 16 characters: whole, or without a leading "The",
+    or cut after a word ("The Small Dispatch" -> "Small Dispatch")."""
+    if len(name) > SHORT_NAME_CHARS and name.startswith("The "):
+        name = name[4:]
+    if len(name) > SHORT_NAME_CHARS:
+        name = name[:SHORT_NAME_CHARS + 1].rsplit(" ", 1)[0][:SHORT_NAME_CHARS]
+    return name
+
+
+def opensearch_description(config, search_url: str, self_url: str, icon_url: str) -> bytes:
+    """The OpenSearch 1.1 description of the site's search: what a browser reads (through
+    the pages' <link rel="search">) to offer it in its address bar."""
+    name = config["SITE_NAME"]
+    root = etree.Element("OpenSearchDescription", nsmap={None: OPENSEARCH})
+
+    def add(tag: str, text: str | None = None, **attributes) -> None:
+        etree.SubElement(root, tag, attributes).text = text
+
+    add("ShortName", short_name(name))
+    add("Description", f"Search the articles of {name}"[:1024])
+    add("InputEncoding", "UTF-8")
+    add("Language", config["SITE_LANGUAGE"])
+    add("Image", icon_url, height="16", width="16", type="image/x-icon")
+    add("Url", type="text/html", method="get", template=search_url + "?q={searchTerms}")
+    add("Url", type=OPENSEARCH_TYPE, rel="self", template=self_url)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+@bp.get("/opensearch.xml")
+def opensearch():
+    def render() -> Rendered:
+        body = opensearch_description(current_app.config, canonical_url("reader.search"),
+                                      canonical_url("machine.opensearch"),
+                                      canonical_url("machine.favicon_ico"))
+        return Rendered.from_bytes(body, OPENSEARCH_TYPE)
+
+    return cached(("opensearch",), render)
 
 
 def _favicon_svg() -> bytes:

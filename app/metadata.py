@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from .articles import Article, ArticleURL
+from .articles import Article, ArticleURL, SitePage
 
 if TYPE_CHECKING:
     from .listings import Listing
@@ -189,13 +189,53 @@ def for_article(article: Article, url: str, config, logo_url: str | None = None,
     return PageMetadata(open_graph=tuple(og), twitter=tuple(twitter), json_ld=tuple(json_ld))
 
 
-def for_site_page(url: str, title: str, config, description: str | None = None) -> PageMetadata:
+def website(config, search_url: str) -> dict:
+    """The site as a schema.org WebSite whose SearchAction says how to search it: what
+    search engines read to offer a search box for the site in their results."""
+    return {
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "name": config["SITE_NAME"],
+        "url": config["SITE_URL"] + "/",
+        "inLanguage": config["SITE_LANGUAGE"],
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": {"@type": "EntryPoint",
+                       "urlTemplate": search_url + "?q={search_term_string}"},
+            "query-input": "required name=search_term_string",
+        },
+    }
+
+
+def web_page(page: SitePage, url: str, config) -> dict:
+    """A schema.org WebPage: a page of the site that is not news (not a NewsArticle)."""
+    data = {"@context": SCHEMA, "@type": "WebPage", "@id": url, "url": url,
+            "name": page.title, "description": page.summary,
+            "inLanguage": config["SITE_LANGUAGE"],
+            "isPartOf": {"@type": "WebSite", "name": config["SITE_NAME"],
+                         "url": config["SITE_URL"] + "/"}}
+    if page.updated:
+        data["dateModified"] = page.updated.isoformat()
+    return data
+
+
+def for_page(page: SitePage, url: str, config) -> PageMetadata:
+    """Open Graph, a Twitter card and a WebPage for a page apart from the news."""
+    site_page = for_site_page(url, page.title, config, page.summary)
+    return PageMetadata(open_graph=site_page.open_graph, twitter=site_page.twitter,
+                        json_ld=(web_page(page, url, config),))
+
+
+def for_site_page(url: str, title: str, config, description: str | None = None,
+                  search_url: str | None = None) -> PageMetadata:
     """Open Graph and a Twitter card for a page of the site that is not an article
-    (`description`: the site's, unless the page has its own)."""
+    (`description`: the site's, unless the page has its own); with `search_url` (the
+    front page), the WebSite JSON-LD with its SearchAction too."""
     description = description or config["SITE_DESCRIPTION"]
     og = (("og:type", "website"), ("og:title", title),
           ("og:description", description), ("og:url", url),
           ("og:site_name", config["SITE_NAME"]))
     twitter = [("twitter:card", "summary"), ("twitter:title", title),
                ("twitter:description", description), *twitter_site(config)]
-    return PageMetadata(open_graph=og, twitter=tuple(twitter))
+    return PageMetadata(open_graph=og, twitter=tuple(twitter),
+                        json_ld=(website(config, search_url),) if search_url else ())

@@ -1,19 +1,20 @@
-"""The reader's pages: the front page, the article, "Next Article", and the listings
-(sections, tags, authors, the archive).
+"""The reader's pages: the front page, the article, "Next Article", the listings
+(sections, tags, authors, the archive) and search.
 
 Each page is rendered once per process and served from the page cache (rendering.cached);
 the store and the listings are read-only, so a request is a lookup and, the first time,
-a render.
+a render. Search results are the exception: any query is a new page, so they are rendered
+per query and kept in a small cache of their own (state().search_pages).
 """
 from __future__ import annotations
 
 import html
 import re
 
-from flask import Blueprint, abort, current_app, redirect, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from . import media, metadata
+from . import media, metadata, search
 from .articles import TAGS, Article, page_count, page_of
 from .listings import ARCHIVE, Listing
 from .rendering import (
@@ -23,11 +24,12 @@ from .rendering import (
     listing_path,
     listing_trail,
     listing_url,
+    page_number,
     pages,
     render_page,
     requested_page,
 )
-from .responses import Rendered
+from .responses import Rendered, respond
 from .share import share_links
 from .state import state
 
@@ -77,7 +79,10 @@ def index():
             pages=pages(number, count, lambda n: url_for("reader.index",
                                                          page=n if n > 1 else None)),
             canonical=url,
-            metadata=metadata.for_site_page(url, title, current_app.config),
+            # The front page tells search engines how to search the site (JSON-LD).
+            metadata=metadata.for_site_page(
+                url, title, current_app.config,
+                search_url=canonical_url("reader.search") if number == 1 else None),
         )
 
     return cached(("index", number), render)
@@ -120,6 +125,22 @@ def article(slug: str):
         )
 
     return cached(("article", slug), render)
+
+
+@bp.get("/<slug>")
+def site_page(slug: str):
+    """A page apart from the news (content/pages/<slug>.md): about, contact, FAQ."""
+    page = state().site_pages.get(slug)
+    if page is None:
+        abort(404)
+
+    def render() -> Rendered:
+        url = canonical_url("reader.site_page", slug=slug)
+        return render_page("page.html", page=page, body=Markup(page.body_html), canonical=url,
+                           current_page=True,
+                           metadata=metadata.for_page(page, url, current_app.config))
+
+    return cached(("page", slug), render)
 
 
 @bp.get("/articles/<slug>/next")
@@ -183,3 +204,85 @@ def listing_page(listing: Listing | None):
         )
 
     return cached(("listing", listing.path, number), render)
+
+
+# A results page may be reused for a minute, and served a minute stale while a cache asks
+# again: long enough for a reader going back and forth between results and articles, or
+# a link passed around; short, because results change as articles are published, and a
+# cache in front should not keep the endless URLs anyone can invent for long.
+SEARCH_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=60"
+
+
+def _search_filters() -> tuple[str | None, int | None]:
+    """`section` and `year` as the index knows them; empty is none; unknown is a 404."""
+    index = state().search
+    section = year = None
+    if raw := request.args.get("section", ""):
+        section = index.section(raw)
+        if section is None:
+            abort(404)
+    if raw := request.args.get("year", ""):
+        if not (raw.isascii() and raw.isdigit() and len(raw) == 4) or int(raw) not in index.years:
+            abort(404)
+        year = int(raw)
+    return section, year
+
+
+@bp.get("/search", endpoint="search")
+def search_page():
+    """Full-text search (app/search.py), rendered on the server: no JavaScript needed."""
+    text = " ".join(request.args.get("q", "").split())
+    section, year = _search_filters()
+    number = page_number(q=text or None, section=section, year=year)
+    if not text and number > 1:
+        abort(404)
+    if len(text) > search.MAX_QUERY_CHARS:
+        # Refused, not cut: a cut query would search for something the reader never typed.
+        page = _render_search(text[:search.MAX_QUERY_CHARS], section, year, number,
+                              too_long=len(text))
+        return respond(page, status=400, cache_control=SEARCH_CACHE_CONTROL)
+    page = state().search_pages.get(("search", text, section, year, number),
+                                    lambda: _render_search(text, section, year, number))
+    return respond(page, cache_control=SEARCH_CACHE_CONTROL)
+
+
+def _search_url(text: str, section: str | None, year: int | None, number: int = 1) -> str:
+    return url_for("reader.search", q=text or None, section=section, year=year,
+                   page=number if number > 1 else None)
+
+
+def _render_search(text: str, section: str | None, year: int | None, number: int,
+                   too_long: int = 0) -> Rendered:
+    """The search page: the form, then the results of `text` (none when it is empty or
+    too long). Past the last page of results: 404."""
+    site = state()
+    per_page = current_app.config["ARTICLES_PER_PAGE"]
+    query = search.parse("" if too_long else text)
+    results = site.search.search(query, number, per_page, section, year)
+    if number > 1 and not results.hits:
+        abort(404)
+    found = [(hit, site.store.get(hit.slug)) for hit in results.hits]
+    page_count = max(1, -(-results.total // per_page))
+    return Rendered.from_text(render_template(
+        "search.html",
+        text=text,
+        query=query,
+        results=results,
+        hits=[(hit, article) for hit, article in found if article is not None],
+        section=section,
+        year=year,
+        sections=site.search.sections,
+        years=site.search.years,
+        page_number=number,
+        page_count=page_count,
+        first=(number - 1) * per_page + 1,
+        newer=_search_url(text, section, year, number - 1) if number > 1 else None,
+        older=_search_url(text, section, year, number + 1) if number < page_count else None,
+        unfiltered=_search_url(text, None, None) if section or year else None,
+        too_long=too_long,
+        max_chars=search.MAX_QUERY_CHARS,
+        max_terms=search.MAX_TERMS,
+        candidates=search.CANDIDATES,
+        canonical=None,
+        metadata=None,
+    ), quick=True)

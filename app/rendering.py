@@ -179,8 +179,11 @@ def layout() -> dict:
     menu = [{"label": entry.label, "section": entry.section, "href": listing_path(listing)}
             for entry in current_app.config["SECTIONS_MENU"]
             if (listing := site.listings.named("sections", entry.section))]
+    footer = [{"label": page.label, "href": url_for("reader.site_page", slug=slug)}
+              for slug, page in sorted(site.site_pages.items())]
+    footer.append({"label": "Archive", "href": url_for("reader.archive")})
     return {"inline_style": Markup(site.style), "follow_links": feeds + site.follow_links,
-            "menu": menu, "footer_links": [], "copyright": site.copyright}
+            "menu": menu, "footer_links": footer, "copyright": site.copyright}
 
 
 def init_app(app: Flask) -> None:

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 from flask import Flask, current_app
 
 if TYPE_CHECKING:
-    from .articles import ArticleStore
+    from .articles import ArticleStore, SitePage
     from .listings import Listings
     from .media import MediaCache
     from .responses import PageCache
+    from .search import SearchIndex
     from .share import Link
     from .static_files import StaticFiles
 
@@ -29,6 +30,7 @@ KEY = "article_site"
 class SiteState:
     store: ArticleStore
     listings: Listings  # sections, tags, authors, archive, related stories (app/listings.py)
+    site_pages: dict[str, SitePage]  # content/pages/, by address: about, contact, ...
     media: MediaCache  # CACHE_DIR/media/: the pictures made at start-up, the drawn cards
     pages: PageCache
     static: StaticFiles
@@ -37,6 +39,10 @@ class SiteState:
     follow_links: tuple[Link, ...]  # the site's social profiles, in the footer's follow bar
     copyright: str  # the footer's line: the years of the articles and the site's name
     clock: Callable[[], datetime]  # "now" for the news sitemap; tests set their own
+    search: SearchIndex  # the full-text index of the store's articles (app/search.py)
+    # Rendered search results, apart from `pages` and smaller: any query is a new page,
+    # so a flood of them evicts only other search results, never an article.
+    search_pages: PageCache
     # (Cache-Control value, embeddable) -> the headers every response ends with
     # (responses._tail).
     response_tails: dict[tuple[str, bool], tuple[tuple[str, str], ...]] = field(

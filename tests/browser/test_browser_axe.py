@@ -27,6 +27,10 @@ PAGES = {
     "archive": lambda slugs: "/archive/",
     "archive-year": lambda slugs: "/archive/2026/",
     "archive-month": lambda slugs: "/archive/2016/01/",
+    "search": lambda slugs: "/search",
+    "search-results": lambda slugs: "/search?q=the+site",
+    "search-results-page-2": lambda slugs: "/search?q=the&page=2",
+    "search-none": lambda slugs: '/search?q="no+such+words"&section=About+this+site',
 }
 
 

@@ -31,6 +31,10 @@ PAGES = {
     "archive": lambda slugs: [("GET", "/archive/")],
     "archive-year": lambda slugs: [("GET", "/archive/2026/")],
     "archive-month": lambda slugs: [("GET", "/archive/2016/01/")],
+    "search": lambda slugs: [("GET", "/search"), ("GET", "/search?q=the+site"),
+                             ("GET", "/search?q=the&page=2"),
+                             ("GET", '/search?q="no+such+words"&section=About+this+site'),
+                             ("GET", "/search?q=" + "x" * 201)],
 }
 
 

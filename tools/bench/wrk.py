@@ -39,14 +39,17 @@ def parse(report: str) -> Result:
 
 
 def run(url: str, seconds: float, connections: int = 16,
-        headers: tuple[str, ...] = ()) -> Result:
-    """One wrk run: one thread (the other core is the server's), `connections` open."""
+        headers: tuple[str, ...] = (), script: str | None = None) -> Result:
+    """One wrk run: one thread (the other core is the server's), `connections` open;
+    `script`, a wrk Lua script's path, to vary the requests."""
     host = urlsplit(url).hostname
     if host not in ("127.0.0.1", "::1"):
         raise ValueError(f"benchmarks only run against the loopback address, not {host!r}")
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency"]
     for header in headers:
         command += ["-H", header]
+    if script is not None:
+        command += ["-s", script]
     done = subprocess.run(command + [url], capture_output=True, text=True,
                           timeout=seconds + 30, check=True)
     return parse(done.stdout)
