@@ -53,7 +53,7 @@ def client(tmp_path):
 
 def listed(page) -> list[str]:
     """The slugs of the articles a page lists, in order."""
-    return [a["href"].rsplit("/", 1)[-1] for a in page.select(".article-list h2 a")]
+    return [a["href"].rsplit("/", 1)[-1] for a in page.select("main article.story :is(h2, h3) a")]
 
 
 def json_ld(page) -> dict[str, dict]:

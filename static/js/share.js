@@ -10,8 +10,11 @@
     var status = bar.querySelector(".share-status");
     function say(message) { if (status) status.textContent = message; }
 
+    // Where the system's own share sheet exists (phones), it copies links too: one
+    // button rather than two keeps the row on one line on the narrowest screens.
+    var canShare = typeof navigator.share === "function";
     var copyItem = bar.querySelector('[data-requires="clipboard"]');
-    if (copyItem && navigator.clipboard && window.isSecureContext) {
+    if (copyItem && !canShare && navigator.clipboard && window.isSecureContext) {
       copyItem.hidden = false;
       copyItem.querySelector("button").addEventListener("click", function () {
         navigator.clipboard.writeText(url).then(
@@ -22,7 +25,7 @@
     }
 
     var shareItem = bar.querySelector('[data-requires="share"]');
-    if (shareItem && typeof navigator.share === "function") {
+    if (shareItem && canShare) {
       shareItem.hidden = false;
       shareItem.querySelector("button").addEventListener("click", function () {
         navigator.share({ title: title, url: url }).catch(function () {});
