@@ -99,9 +99,23 @@ def busy_site(tmp_path_factory) -> str:
             f"---\ntitle: Story number {number} of a busy day\n"
             f"published: 2026-11-{number + 1:02d}T09:00:00Z\nsection: World\n---\n\n"
             + "A sentence of the story. " * 40 + "\n", encoding="utf-8")
-    with serve({**settings(), "FLASK_CONTENT_DIR": str(root / "content"),
+    # The default settings otherwise: no social profile configured.
+    defaults = {name: value for name, value in settings().items()
+                if not name.startswith("FLASK_SOCIAL_PROFILES")}
+    with serve({**defaults, "FLASK_CONTENT_DIR": str(root / "content"),
                 "FLASK_CACHE_DIR": str(root / "cache"), "FLASK_ARTICLES_PER_PAGE": "10"}) as url:
         yield url
+
+
+def test_the_footer_follow_bar_is_there_with_the_default_settings(page: Page, busy_site):
+    page.goto(busy_site + "/")
+    follow = page.locator("footer .follow")
+    expect(follow.get_by_role("heading")).to_have_text("Follow The Small Dispatch")
+    links = follow.get_by_role("link")
+    expect(links).to_have_text(["RSS", "Atom"])
+    for link in links.all():
+        status, body = fetch(busy_site + link.get_attribute("href"))
+        assert status == 200 and b"Story number 11 of a busy day" in body
 
 
 @pytest.mark.parametrize("size, columns", [("phone", 1), ("tablet", 2), ("desktop", 3)])
