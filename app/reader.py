@@ -48,6 +48,13 @@ def body_with_dateline(article: Article) -> Markup:
     return body
 
 
+def found_or_404(value):
+    """What a lookup found, or the site's 404 page when it found nothing."""
+    if value is None:
+        abort(404)
+    return value
+
+
 def own_standfirst(article: Article) -> str | None:
     """The summary, as the standfirst under the headline, unless it is only the first
     paragraph again (a summary made from it): the body says that a moment later."""
@@ -91,9 +98,7 @@ def index():
 @bp.get("/articles/<slug>")
 def article(slug: str):
     store = state().store
-    found = store.get(slug)
-    if found is None:
-        abort(404)
+    found = found_or_404(store.get(slug))
 
     def render() -> Rendered:
         url = canonical_url("reader.article", slug=found.slug)
@@ -130,9 +135,7 @@ def article(slug: str):
 @bp.get("/<slug>")
 def site_page(slug: str):
     """A page apart from the news (content/pages/<slug>.md): about, contact, FAQ."""
-    page = state().site_pages.get(slug)
-    if page is None:
-        abort(404)
+    page = found_or_404(state().site_pages.get(slug))
 
     def render() -> Rendered:
         url = canonical_url("reader.site_page", slug=slug)
@@ -145,9 +148,7 @@ def site_page(slug: str):
 
 @bp.get("/articles/<slug>/next")
 def next_article(slug: str):
-    following = state().store.next(slug)
-    if following is None:
-        abort(404)
+    following = found_or_404(state().store.next(slug))
     response = redirect(url_for("reader.article", slug=following.slug), code=302)
     response.headers["Cache-Control"] = f"public, max-age={current_app.config['HTML_MAX_AGE']}"
     return response
@@ -171,8 +172,7 @@ def archive(year: str | None, month: str | None):
 
 def listing_page(listing: Listing | None):
     """Page `?page=N` of a listing, paginated as the front page is; 404 for no listing."""
-    if listing is None:
-        abort(404)
+    listing = found_or_404(listing)
     per_page = current_app.config["ARTICLES_PER_PAGE"]
     count = page_count(len(listing.articles), per_page)
     number = requested_page(count)
@@ -218,9 +218,7 @@ def _search_filters() -> tuple[str | None, int | None]:
     index = state().search
     section = year = None
     if raw := request.args.get("section", ""):
-        section = index.section(raw)
-        if section is None:
-            abort(404)
+        section = found_or_404(index.section(raw))
     if raw := request.args.get("year", ""):
         if not (raw.isascii() and raw.isdigit() and len(raw) == 4) or int(raw) not in index.years:
             abort(404)
