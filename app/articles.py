@@ -7,6 +7,7 @@ ArticleStore holds its articles in memory; the site opens the compiled content i
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .media import Figure
+
+TAGS = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,12 @@ class Article:
     source_path: str = field(default="", compare=False)
 
     @property
+    def reading_minutes(self) -> int:
+        """Minutes a reader needs at about 230 words a minute, at least one."""
+        words = len(TAGS.sub(" ", self.body_html).split())
+        return max(1, round(words / 230))
+
+    @property
     def modified(self) -> datetime:
         """When the article last changed: its update if it has one, else publication."""
         return self.updated or self.published
@@ -49,6 +58,20 @@ class Author:
     slug: str
     name: str
     bio_html: str
+    source_path: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class SitePage:
+    """A page apart from the news (content/pages/<slug>.md, served at /<slug>): about
+    the site, how to reach it. Not in the feeds, the news sitemap or the front page."""
+
+    slug: str
+    title: str
+    label: str  # its link's words in the footer: `label`, or the title
+    summary: str
+    body_html: str
+    updated: datetime | None = None
     source_path: str = field(default="", compare=False)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from . import compiled
+from . import compiled, identity, route_names
 from .articles import Article, ArticleStore, clashes
 from .config import ConfigError, settings, time_zone
 from .content import (
@@ -24,8 +24,10 @@ from .content import (
     ContentError,
     articles_dir,
     authors_dir,
+    pages_dir,
     parse_article,
     read_articles,
+    read_pages,
 )
 from .importer import ImportProblem, import_page
 from .listings import GROUPS, names_of, slug_of, unused_authors
@@ -111,15 +113,18 @@ def list_articles(section: str | None, tag: str | None, author: str | None,
 @articles.command("check")
 @content_dir_option
 def check_articles(content_dir: Path) -> None:
-    """Load every article and author file as the site would; report every problem
-    (exit status 1), names that make one address included.
+    """Load every article, author and page file and site.yml as the site would; report
+    every problem (exit status 1), names that make one address included.
 
-    The check is the site's own build of the compiled content (app/compiled.py), writing
-    nothing: files unchanged since the site's last start keep the records it made of
-    them, so on a large site only the files edited since are read again."""
+    The articles' check is the site's own build of the compiled content (app/compiled.py),
+    writing nothing: files unchanged since the site's last start keep the records it made
+    of them, so on a large site only the files edited since are read again."""
+    _, errors = identity.read(content_dir)
     checked = compiled.check(content_dir, configured_cache_dir(), configured_time_zone(),
                              pictures_in(content_dir))
-    found, authors, errors = checked.facts, checked.authors, checked.problems
+    found, authors = checked.facts, checked.authors
+    pages, page_errors = read_pages(content_dir, route_names())
+    errors += checked.problems + page_errors
     for error in errors:
         click.echo(str(error))
     if errors:
@@ -131,6 +136,7 @@ def check_articles(content_dir: Path) -> None:
         click.echo(f"{author.source_path}: note: no article names {author.name!r} yet; "
                    f"/authors/{author.slug} appears with their first article")
     also = f" and {len(authors)} author file(s) in {authors_dir(content_dir)}" if authors else ""
+    also += f" and {len(pages)} page(s) in {pages_dir(content_dir)}" if pages else ""
     click.echo(f"{len(found)} article(s) in {articles_dir(content_dir)}{also}: all good.")
 
 

@@ -1,5 +1,6 @@
-"""Site settings: defaults here, then FLASK_* environment variables, then the factory's
-argument (tests). A site owner changes the site without touching code:
+"""Site settings: defaults here, then the editors' content/site.yml (app/identity.py), then
+FLASK_* environment variables, then the factory's argument (tests). A site owner changes
+the site without touching code:
 
     FLASK_SITE_NAME="Harbour Post" FLASK_SITE_URL=https://news.example.org flask run
     FLASK_SOCIAL_PROFILES__facebook=https://www.facebook.com/harbourpost
@@ -8,6 +9,7 @@ The site keeps no sessions and sets no cookies, so it needs no SECRET_KEY.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +31,10 @@ DEFAULTS = {
     # from the request's Host header, so every response is the same for every client.
     "SITE_URL": "http://127.0.0.1:5000",
     "SITE_LANGUAGE": "en",
+    # The newsroom's address, on the contact page and in the footer; none by default.
+    "CONTACT_EMAIL": "",
+    # The masthead's sections, in order (identity.MenuEntry); content/site.yml sets them.
+    "SECTIONS_MENU": (),
     # The IANA time zone the archive's years and months are counted in (an article
     # published at 23:30 UTC on 31 December is in next year's archive in Paris).
     "SITE_TIMEZONE": "UTC",
@@ -59,22 +65,32 @@ class ConfigError(ValueError):
     """A setting that cannot work, named so the operator can fix it."""
 
 
-def load(config: Config, overrides: dict | None = None) -> Config:
-    """Fill `config` with the defaults, the FLASK_* environment and `overrides`, checked.
+def load(config: Config, overrides: dict | None = None,
+         identity: Callable[[Path], dict] | None = None) -> Config:
+    """Fill `config`: the defaults, then what `identity(content_dir)` gives (the factory
+    passes identity.settings: content/site.yml), then the FLASK_* environment (a mapping
+    such as SOCIAL_PROFILES is merged key by key), then `overrides`; checked.
 
     The factory and the editors' commands (which run without an app) both read their
     settings through here, so `flask articles` sees the content directory the site does.
     """
+    environment = Config(config.root_path)
+    environment.from_prefixed_env()
+    content_dir = (overrides or {}).get("CONTENT_DIR") or environment.get(
+        "CONTENT_DIR", DEFAULTS["CONTENT_DIR"])
     config.update(DEFAULTS)
-    config.from_prefixed_env()
-    if overrides:
-        config.update(overrides)
+    if identity is not None:
+        config.update(identity(Path(content_dir)))
+    for key, value in environment.items():
+        merged = isinstance(value, dict) and isinstance(config.get(key), dict)
+        config[key] = {**config[key], **value} if merged else value
+    config.update(overrides or {})
     check(config)
     return config
 
 
 def settings(overrides: dict | None = None) -> Config:
-    """The site's settings without an app."""
+    """The site's settings without an app, and without reading content/site.yml."""
     return load(Config(str(PROJECT_ROOT)), overrides)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -25,7 +26,7 @@ from frontmatter.default_handlers import YAMLHandler
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .articles import Article, ArticleStore, Author, clashes
+from .articles import Article, ArticleStore, Author, SitePage, clashes
 from .media import Figure, PictureProblem, Pictures, figure_markup
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -34,6 +35,7 @@ KNOWN_FIELDS = {
     "summary", "image", "image_alt", "image_caption", "image_credit", "source_url",
 }
 AUTHOR_FIELDS = {"name"}
+PAGE_FIELDS = {"title", "label", "summary", "updated"}
 # Fields holding an address the pages link: checked by url_problem. (`image` names a
 # file in media/, which _lead_figure checks.)
 URL_FIELDS = ("source_url",)
@@ -636,6 +638,62 @@ def check_author(text: str, path: str, slug: str) -> tuple[Author | None, list[C
         return None, errors
     bio_html, _ = render_markdown(body)
     return Author(slug=slug, name=name, bio_html=bio_html, source_path=path), []
+
+
+def check_page(text: str, path: str, slug: str) -> tuple[SitePage | None, list[ContentError]]:
+    """A page file's text -> (its SitePage, []) or (None, every problem found in it)."""
+    found = forbidden_character(text)
+    if found is not None:
+        line, character = found
+        return None, [ContentError(path, f"the character {character}, which pages cannot "
+                                         "carry (HTML forbids it): delete it", line)]
+    try:
+        meta, body = _front_matter(text, path)
+    except ContentError as error:
+        return None, [error]
+    errors = _unknown_fields(meta, PAGE_FIELDS, path, text)
+    if not SLUG_PATTERN.fullmatch(slug):
+        errors.append(ContentError(path, f"the file's name {shown(slug)} must be lower-case "
+                                         "letters, digits and single hyphens: it is the "
+                                         "page's address"))
+    if not body.strip():
+        errors.append(ContentError(path, "the page has no text"))
+    fields = {}
+    for name, check in (("title", lambda: _text(meta, "title", path, text, required=True)),
+                        ("label", lambda: _text(meta, "label", path, text)),
+                        ("summary", lambda: _text(meta, "summary", path, text)),
+                        ("updated", lambda: _updated(meta, None, path, text))):
+        try:
+            fields[name] = check()
+        except ContentError as error:
+            errors.append(error)
+    if errors:
+        return None, errors
+    body_html, tokens = render_markdown(body)
+    return SitePage(slug=slug, title=fields["title"], label=fields["label"] or fields["title"],
+                    summary=fields["summary"] or first_paragraph_text(tokens),
+                    body_html=body_html, updated=fields["updated"], source_path=path), []
+
+
+def pages_dir(content_dir: Path) -> Path:
+    """Where the pages apart from the news are: `pages/` in the content folder (optional)."""
+    return Path(content_dir) / "pages"
+
+
+def read_pages(content_dir: Path, taken: Collection[str]) -> tuple[list[SitePage],
+                                                                   list[ContentError]]:
+    """Every page in the content folder (none without pages/), and every problem found;
+    a page whose address the site's own routes take (`taken`: "search", "archive"...)
+    is one, since it could never be reached."""
+    directory = pages_dir(content_dir)
+    if not directory.is_dir():
+        return [], []
+    pages, errors = _read_folder(directory, check_page)
+    for page in pages:
+        if page.slug in taken:
+            errors.append(ContentError(page.source_path, f"the address /{page.slug} is the "
+                                                         "site's own: rename the file"))
+    return [page for page in pages if page.slug not in taken], errors
 
 
 def authors_dir(content_dir: Path) -> Path:

@@ -26,5 +26,5 @@ def sprite():
 @bp.get("/icons")
 def gallery():
     return cached(("icons",), lambda: render_page(
-        "icons.html", names=icons.NAMES, attribution=icons.ATTRIBUTION,
+        "icons.html", names=icons.ALL_NAMES, attribution=icons.ATTRIBUTION,
         canonical=canonical_url("icons.gallery")))

@@ -114,6 +114,7 @@ BASES: dict[str, Source] = {
     "trash": tabler("trash"),
     "twitter": tabler("brand-x"),  # Twitter is X now; readers know the X
     "youtube": tabler("brand-youtube"),
+    "rss": tabler("rss"),  # not on the seed page: the footer's feed links
 }
 
 # The seed page's 73 names, in its order. A name ending in -circle / -square whose base
@@ -133,6 +134,9 @@ NAMES: tuple[str, ...] = (
     "twitter-circle", "twitter-square", "twitter", "youtube-circle", "youtube-square",
     "youtube",
 )
+# Icons the site uses beyond the seed's sprite, after the seed's names.
+EXTRA_NAMES: tuple[str, ...] = ("rss",)
+ALL_NAMES = NAMES + EXTRA_NAMES
 
 
 def _source_of(name: str) -> Source:
@@ -143,14 +147,14 @@ def _source_of(name: str) -> Source:
 
 
 # Name -> where its icon comes from: the product's icon set, checked at import.
-ICONS: dict[str, Source] = {name: _source_of(name) for name in NAMES}
+ICONS: dict[str, Source] = {name: _source_of(name) for name in ALL_NAMES}
 
 
 class UnknownIcon(KeyError):
     """A template asked for an icon the set does not have: fail loudly, never blank."""
 
     def __str__(self) -> str:
-        return f"no icon named {self.args[0]!r}; the set's names are in app/icons.py NAMES"
+        return f"no icon named {self.args[0]!r}; the set's names are in app/icons.py ALL_NAMES"
 
 
 def icon_id(name: str) -> str:
@@ -292,7 +296,7 @@ def full_sprite() -> str:
     """Every icon of the set as one standalone SVG document, with the licences' credit."""
     return ('<?xml version="1.0" encoding="utf-8"?>\n'
             f'<svg xmlns="{SVG_NS}">\n<!-- {ATTRIBUTION} -->\n'
-            + "\n".join(symbol(name) for name in NAMES) + "\n</svg>\n")
+            + "\n".join(symbol(name) for name in ALL_NAMES) + "\n</svg>\n")
 
 
 # Sizes (pixels) that site.css has an `.icon-N` class for.

@@ -78,15 +78,19 @@ def _sitemap_limit() -> int:
 
 
 def _sitemap_lead() -> list[sitemaps.Entry]:
-    """The URLs before the articles': the front page, then each listing's first page."""
+    """The URLs before the articles': the front page, each listing's first page, then the
+    pages apart from the news (about, contact...)."""
     site = state()
     return [(canonical_url("reader.index"), site.store.last_change()),
-            *((listing_url(listing), listing.modified) for listing in site.listings)]
+            *((listing_url(listing), listing.modified) for listing in site.listings),
+            *((canonical_url("reader.site_page", slug=slug), page.updated)
+              for slug, page in sorted(site.site_pages.items()))]
 
 
 def _sitemap_part_count() -> int:
     site = state()
-    return sitemaps.part_count(len(site.store), _sitemap_limit(), lead=1 + len(site.listings))
+    return sitemaps.part_count(len(site.store), _sitemap_limit(),
+                               lead=1 + len(site.listings) + len(site.site_pages))
 
 
 @bp.get("/sitemap.xml")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from .articles import Article, ArticleURL
+from .articles import Article, ArticleURL, SitePage
 
 if TYPE_CHECKING:
     from .listings import Listing
@@ -205,6 +205,25 @@ def website(config, search_url: str) -> dict:
             "query-input": "required name=search_term_string",
         },
     }
+
+
+def web_page(page: SitePage, url: str, config) -> dict:
+    """A schema.org WebPage: a page of the site that is not news (not a NewsArticle)."""
+    data = {"@context": SCHEMA, "@type": "WebPage", "@id": url, "url": url,
+            "name": page.title, "description": page.summary,
+            "inLanguage": config["SITE_LANGUAGE"],
+            "isPartOf": {"@type": "WebSite", "name": config["SITE_NAME"],
+                         "url": config["SITE_URL"] + "/"}}
+    if page.updated:
+        data["dateModified"] = page.updated.isoformat()
+    return data
+
+
+def for_page(page: SitePage, url: str, config) -> PageMetadata:
+    """Open Graph, a Twitter card and a WebPage for a page apart from the news."""
+    site_page = for_site_page(url, page.title, config, page.summary)
+    return PageMetadata(open_graph=site_page.open_graph, twitter=site_page.twitter,
+                        json_ld=(web_page(page, url, config),))
 
 
 def for_site_page(url: str, title: str, config, description: str | None = None,

@@ -8,11 +8,14 @@ per query and kept in a small cache of their own (state().search_pages).
 """
 from __future__ import annotations
 
+import html
+import re
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from . import media, metadata, search
-from .articles import Article, page_count, page_of
+from .articles import TAGS, Article, page_count, page_of
 from .listings import ARCHIVE, Listing
 from .rendering import (
     cached,
@@ -32,13 +35,32 @@ from .state import state
 
 bp = Blueprint("reader", __name__)
 
+# Stories in an article's "Latest" column.
+LATEST = 5
+FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+
 
 def body_with_dateline(article: Article) -> Markup:
     """The body, its first paragraph opening with the dateline as printed papers do."""
     body = Markup(article.body_html)
     if article.dateline and body.startswith("<p>"):
-        return Markup('<p><span class="dateline">{}</span> — ').format(article.dateline) + body[3:]
+        return Markup('<p><span class="place">{}</span> — ').format(article.dateline) + body[3:]
     return body
+
+
+def found_or_404(value):
+    """What a lookup found, or the site's 404 page when it found nothing."""
+    if value is None:
+        abort(404)
+    return value
+
+
+def own_standfirst(article: Article) -> str | None:
+    """The summary, as the standfirst under the headline, unless it is only the first
+    paragraph again (a summary made from it): the body says that a moment later."""
+    first = FIRST_PARAGRAPH.search(article.body_html)
+    lede = " ".join(html.unescape(TAGS.sub("", first.group(1))).split()) if first else ""
+    return None if lede == article.summary else article.summary
 
 
 def share_image(article: Article) -> metadata.ShareImage:
@@ -76,9 +98,7 @@ def index():
 @bp.get("/articles/<slug>")
 def article(slug: str):
     store = state().store
-    found = store.get(slug)
-    if found is None:
-        abort(404)
+    found = found_or_404(store.get(slug))
 
     def render() -> Rendered:
         url = canonical_url("reader.article", slug=found.slug)
@@ -92,7 +112,10 @@ def article(slug: str):
         return render_page(
             "article.html",
             article=found,
+            standfirst=own_standfirst(found),
             body=body_with_dateline(found),
+            latest=[item for item in store.page(1, LATEST + 1) if item is not found][:LATEST],
+            current_section=found.section,
             canonical=url,
             next_article=None if following is found else following,
             share_links=share_links(url, found.title),
@@ -109,11 +132,23 @@ def article(slug: str):
     return cached(("article", slug), render)
 
 
+@bp.get("/<slug>")
+def site_page(slug: str):
+    """A page apart from the news (content/pages/<slug>.md): about, contact, FAQ."""
+    page = found_or_404(state().site_pages.get(slug))
+
+    def render() -> Rendered:
+        url = canonical_url("reader.site_page", slug=slug)
+        return render_page("page.html", page=page, body=Markup(page.body_html), canonical=url,
+                           current_page=True,
+                           metadata=metadata.for_page(page, url, current_app.config))
+
+    return cached(("page", slug), render)
+
+
 @bp.get("/articles/<slug>/next")
 def next_article(slug: str):
-    following = state().store.next(slug)
-    if following is None:
-        abort(404)
+    following = found_or_404(state().store.next(slug))
     response = redirect(url_for("reader.article", slug=following.slug), code=302)
     response.headers["Cache-Control"] = f"public, max-age={current_app.config['HTML_MAX_AGE']}"
     return response
@@ -137,8 +172,7 @@ def archive(year: str | None, month: str | None):
 
 def listing_page(listing: Listing | None):
     """Page `?page=N` of a listing, paginated as the front page is; 404 for no listing."""
-    if listing is None:
-        abort(404)
+    listing = found_or_404(listing)
     per_page = current_app.config["ARTICLES_PER_PAGE"]
     count = page_count(len(listing.articles), per_page)
     number = requested_page(count)
@@ -152,6 +186,8 @@ def listing_page(listing: Listing | None):
         return render_page(
             "listing.html",
             listing=listing,
+            current_section=listing.name if listing.group == "sections" else None,
+            current_page=True,
             title=title,
             bio=Markup(listing.bio_html),
             articles=articles,
@@ -182,9 +218,7 @@ def _search_filters() -> tuple[str | None, int | None]:
     index = state().search
     section = year = None
     if raw := request.args.get("section", ""):
-        section = index.section(raw)
-        if section is None:
-            abort(404)
+        section = found_or_404(index.section(raw))
     if raw := request.args.get("year", ""):
         if not (raw.isascii() and raw.isdigit() and len(raw) == 4) or int(raw) not in index.years:
             abort(404)

@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from flask import Flask, Response, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from .articles import long_date
+from .articles import Article, ArticleStore, long_date
 from .feeds import MEDIA_TYPES
 from .responses import Rendered, html_cache_control, respond
+from .share import site_feed_links
 from .state import state
 
 if TYPE_CHECKING:
@@ -146,13 +148,47 @@ def page_number(name: str = "page", **kept) -> int:
     abort(response)
 
 
+def long_date_time(moment) -> str:
+    """'November 25, 2026, 09:00 UTC'; the date alone for midnight UTC, which is what the
+    importer writes when a page gives only the day."""
+    if (moment.hour, moment.minute, moment.utcoffset()) == (0, 0, timedelta(0)):
+        return long_date(moment)
+    return f"{long_date(moment)}, {moment:%H:%M} {moment.tzname() or ''}".rstrip()
+
+
+def copyright_line(store: ArticleStore, site_name: str) -> str:
+    """'© 2016–2026 The Small Dispatch', from the oldest article's year to the newest's:
+    every worker prints the same bytes, whatever today's date."""
+    if not len(store):
+        return f"© {site_name}"
+    first, last = store.oldest().published.year, store.newest().published.year
+    return f"© {last if first == last else f'{first}–{last}'} {site_name}"
+
+
+def section_of(article: Article) -> Listing | None:
+    """The article's section as its listing (for a kicker), if it has one."""
+    return state().listings.named("sections", article.section) if article.section else None
+
+
 def layout() -> dict:
-    """What base.html needs around every page: the inline CSS and the footer's links."""
+    """What base.html needs around every page, the same for every kind of page: the inline
+    CSS, the masthead's sections menu, and the footer band's links and copyright line."""
     site = state()
-    return {"inline_style": Markup(site.style), "follow_links": site.follow_links}
+    feeds = site_feed_links(url_for("machine.feed", kind="atom"),
+                            url_for("machine.feed", kind="rss"))
+    menu = [{"label": entry.label, "section": entry.section, "href": listing_path(listing)}
+            for entry in current_app.config["SECTIONS_MENU"]
+            if (listing := site.listings.named("sections", entry.section))]
+    footer = [{"label": page.label, "href": url_for("reader.site_page", slug=slug)}
+              for slug, page in sorted(site.site_pages.items())]
+    footer.append({"label": "Archive", "href": url_for("reader.archive")})
+    return {"inline_style": Markup(site.style), "follow_links": feeds + site.follow_links,
+            "menu": menu, "footer_links": footer, "copyright": site.copyright}
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
+    app.add_template_filter(long_date_time)
     app.add_template_global(listing_path)
+    app.add_template_global(section_of)
     app.context_processor(layout)

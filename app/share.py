@@ -17,6 +17,7 @@ class Link:
     label: str  # the accessible name, e.g. "Share on Facebook"
     href: str
     icon: str   # a name from the site's icon set
+    text: str = ""  # words shown beside the icon, if any
 
 
 def _component(value: str) -> str:
@@ -49,6 +50,12 @@ FOLLOW_NETWORKS = {
     "pinterest": ("Pinterest", "pinterest"),
     "snapchat": ("Snapchat", "snapchat-circle"),
 }
+
+
+def site_feed_links(atom_url: str, rss_url: str) -> tuple[Link, ...]:
+    """The site's own feeds, the first way to follow it, shown whatever else is configured."""
+    return (Link("rss", "Subscribe to the RSS feed", rss_url, "rss", "RSS"),
+            Link("atom", "Subscribe to the Atom feed", atom_url, "rss", "Atom"))
 
 
 def follow_links(profiles: dict[str, str]) -> tuple[Link, ...]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, current_app
 
 if TYPE_CHECKING:
-    from .articles import ArticleStore
+    from .articles import ArticleStore, SitePage
     from .listings import Listings
     from .media import MediaCache
     from .responses import PageCache
@@ -30,12 +30,14 @@ KEY = "article_site"
 class SiteState:
     store: ArticleStore
     listings: Listings  # sections, tags, authors, archive, related stories (app/listings.py)
+    site_pages: dict[str, SitePage]  # content/pages/, by address: about, contact, ...
     media: MediaCache  # CACHE_DIR/media/: the pictures made at start-up, the drawn cards
     pages: PageCache
     static: StaticFiles
     style: str  # the CSS every page inlines (static/css/site.css)
     security_headers: dict[str, str]
-    follow_links: tuple[Link, ...]  # the footer's follow bar, on every page
+    follow_links: tuple[Link, ...]  # the site's social profiles, in the footer's follow bar
+    copyright: str  # the footer's line: the years of the articles and the site's name
     clock: Callable[[], datetime]  # "now" for the news sitemap; tests set their own
     search: SearchIndex  # the full-text index of the store's articles (app/search.py)
     # Rendered search results, apart from `pages` and smaller: any query is a new page,

@@ -128,10 +128,17 @@ def test_served_sprite_is_one_cacheable_svg_with_every_symbol(client):
     root = ET.fromstring(response.get_data())
     assert root.tag == f"{SVG}svg"
     symbols = root.findall(f"{SVG}symbol")
-    assert [s.get("id") for s in symbols] == [icons.icon_id(n) for n in icons.NAMES]
+    assert [s.get("id") for s in symbols] == [icons.icon_id(n) for n in icons.ALL_NAMES]
     assert all(s.get("viewBox") == "0 0 24 24" and len(s) for s in symbols)
     again = client.get("/icons.svg", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_the_sites_own_additions_come_after_the_seeds_names():
+    """The seed's sprite, in its order, then the few icons the site adds (the feeds')."""
+    assert icons.ALL_NAMES == icons.NAMES + icons.EXTRA_NAMES
+    assert "rss" in icons.EXTRA_NAMES
+    assert not set(icons.EXTRA_NAMES) & set(icons.NAMES)
 
 
 def test_served_sprite_credits_the_packages(client):
@@ -155,8 +162,8 @@ def test_icons_page_shows_every_name_twice_in_two_sizes(gallery):
         "On a light background", "On a dark background"]
     for panel in panels:
         items = panel.select("ul.icon-grid > li")
-        assert [li.code.get_text() for li in items] == list(icons.NAMES)
-        for li, name in zip(items, icons.NAMES, strict=True):
+        assert [li.code.get_text() for li in items] == list(icons.ALL_NAMES)
+        for li, name in zip(items, icons.ALL_NAMES, strict=True):
             svgs = li.find_all("svg")
             assert [s["class"] for s in svgs] == [["icon", "icon-24"], ["icon", "icon-48"]]
             assert all(s["aria-hidden"] == "true" for s in svgs)
@@ -165,7 +172,7 @@ def test_icons_page_shows_every_name_twice_in_two_sizes(gallery):
 
 def test_icons_page_inlines_each_symbol_once(gallery):
     ids = [s["id"] for s in gallery.select("svg.sprite symbol")]
-    assert sorted(ids) == sorted(icons.icon_id(n) for n in icons.NAMES)
+    assert sorted(ids) == sorted(icons.icon_id(n) for n in icons.ALL_NAMES)
     assert gallery.select_one("a[href='/icons.svg']")
 
 

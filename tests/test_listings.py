@@ -53,7 +53,7 @@ def client(tmp_path):
 
 def listed(page) -> list[str]:
     """The slugs of the articles a page lists, in order."""
-    return [a["href"].rsplit("/", 1)[-1] for a in page.select(".article-list h2 a")]
+    return [a["href"].rsplit("/", 1)[-1] for a in page.select("main article.story :is(h2, h3) a")]
 
 
 def json_ld(page) -> dict[str, dict]:
@@ -339,9 +339,9 @@ def test_listing_feeds_hold_the_newest_articles_only(tmp_path):
 def test_article_links_to_its_section_tags_and_authors(client):
     page = html(client.get("/articles/d"))
     header = page.select_one("main article header")
-    assert [(a.get_text(), a["href"]) for a in header.select(".section a")] == [
+    assert [(a.get_text(), a["href"]) for a in header.select(".kicker a")] == [
         ("World", "/sections/world")]
-    assert [(a.get_text(), a["href"], a["rel"]) for a in header.select(".meta a")] == [
+    assert [(a.get_text(), a["href"], a["rel"]) for a in header.select(".byline a")] == [
         ("Ana Ruiz", "/authors/ana-ruiz", ["author"]), ("Li Wei", "/authors/li-wei", ["author"])]
     assert [(a.get_text(), a["href"]) for a in page.select('ul[aria-label="Tags"] a')] == [
         ("France", "/tags/france"), ("Navy", "/tags/navy")]
@@ -390,8 +390,8 @@ def test_the_seed_is_in_defense_with_its_tags():
     client = create_app({"TESTING": True, "SITE_URL": SITE_URL,
                          "CONTENT_DIR": str(CONTENT_DIR)}).test_client()
     page = html(client.get(f"/articles/{SEED_SLUG}"))
-    assert [a["href"] for a in page.select(".section a")] == ["/sections/defense"]
-    assert [a.get_text() for a in page.select('ul[aria-label="Tags"] a')] == [
+    assert [a["href"] for a in page.select("article header .kicker a")] == ["/sections/defense"]
+    assert [a.get_text() for a in page.select('.end-matter ul.tags a[rel="tag"]')] == [
         "France", "Islamic State", "Syria", "Iraq"]
     assert listed(html(client.get("/sections/defense"))) == [SEED_SLUG]
     assert listed(html(client.get("/archive/2016/01/"))) == [SEED_SLUG]

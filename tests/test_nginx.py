@@ -77,7 +77,7 @@ def test_pages_are_cached_by_nginx(front):
     again = get(front, path)
     assert again.status_code == 200
     assert again.headers["X-Cache-Status"] == "HIT"
-    assert page(again).select("ol.article-list > li")
+    assert page(again).select("main article.story")
 
 
 def test_compressed_and_conditional_pages_pass_through(front):
@@ -307,7 +307,7 @@ def test_slow_clients_do_not_keep_visitors_out():
 def test_search_reaches_the_app_with_its_parameters_and_no_others(front):
     """/search reads q, section, year and page: nginx passes those (and drops the rest)."""
     found = page(get(front, "/search?q=minister&utm_source=x&cb=1"))
-    assert found.select_one('input[name="q"]')["value"] == "minister"
+    assert found.select_one('main input[name="q"]')["value"] == "minister"
     headlines = [a.get_text() for a in found.select("main article h2 a, main article h3 a")]
     assert "Le Drian, Carter, Other Ministers To Discuss ISIS Strategy" in headlines
     filtered = get(front, "/search?q=minister&section=no-such-section")

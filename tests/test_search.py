@@ -121,11 +121,11 @@ def test_results_show_headline_section_date_and_snippet(client):
     link = item.select_one("h2 a")
     assert link["href"] == "/articles/le-drian"
     assert link.get_text() == "Le Drian, Carter, Other Ministers To Discuss ISIS Strategy"
-    assert item.select_one(".section").get_text() == "World"
+    assert item.select_one(".kicker a").get_text() == "World"
     assert item.select_one("time")["datetime"] == "2016-01-19T00:00:00+00:00"
     assert item.select_one("time").get_text() == "January 19, 2016"
     assert [m.get_text() for m in item.select(".snippet mark")] == ["Défense"]
-    assert page.select_one('input[name="q"]')["value"] == "defense"
+    assert page.select_one('main input[name="q"]')["value"] == "defense"
     assert page.select_one('meta[name="robots"]')["content"] == "noindex"
     assert "1 article matches" in page.select_one(".search-summary").get_text()
 
@@ -208,7 +208,7 @@ def test_snippets_mark_the_matches_and_escape_the_content(client):
     assert "<b>bold</b> and <mark>marked</mark> text" in snippet.get_text()
     title = item.select_one("h2 a")
     assert title.find_all(True) == [] and "<script>" in title.get_text()
-    assert item.select_one(".section").get_text() == "Opinion & <b>Views</b>"
+    assert item.select_one(".kicker a").get_text() == "Opinion & <b>Views</b>"
     assert not page.select("main script, main b")
 
 
@@ -216,7 +216,7 @@ def test_searching_for_markup_matches_its_words(client):
     response = get(client, q="<script>alert")
     assert slugs(response) == ["hostile"]
     page = html(response)
-    assert page.select_one('input[name="q"]')["value"] == "<script>alert"
+    assert page.select_one('main input[name="q"]')["value"] == "<script>alert"
     assert "Search results for “<script>alert”" == page.h1.get_text()
     assert not page.select("main script")
 
@@ -308,7 +308,7 @@ def test_a_query_over_the_limit_is_refused_with_a_message(client):
     assert response.status_code == 400
     page = html(response)
     assert f"up to {limit}" in page.select_one(".search-message").get_text()
-    assert len(page.select_one('input[name="q"]')["value"]) == limit
+    assert len(page.select_one('main input[name="q"]')["value"]) == limit
     assert not page.select(".search-results")
     assert response.headers["Content-Security-Policy"]
 
@@ -369,8 +369,11 @@ def test_search_pages_are_not_in_the_sitemap(client):
     assert "/search" not in sitemap
 
 
-def test_the_header_links_to_search(client):
-    assert html(client.get("/")).select_one("header a[href='/search']") is not None
+def test_the_masthead_searches(client):
+    masthead = html(client.get("/")).select_one("body > header.masthead")
+    form = masthead.select_one('form[role="search"]')
+    assert form["action"] == "/search" and form.get("method", "get") == "get"
+    assert form.select_one('input[name="q"]')
 
 
 # --- OpenSearch and JSON-LD --------------------------------------------------------------------
@@ -669,7 +672,7 @@ def check_page(response, text: str | None, reference_tags: set[str]) -> None:
     assert not page.select("main script, main img, main iframe, x-injected, title mark")
     for mark in page.select("mark"):
         assert not mark.find_all(True)
-    field = page.select_one('input[name="q"]')
+    field = page.select_one('main input[name="q"]')
     if response.status_code != 404 and text is not None and text.isprintable():
         assert field["value"] == " ".join(text.split())[:search.MAX_QUERY_CHARS]
 

@@ -35,8 +35,13 @@ def test_seed_article_header(seed_page):
     assert time["datetime"].startswith("2016-01-19T")
     assert re.search(r"([+-]\d\d:\d\d|Z)$", time["datetime"]), "datetime needs a timezone"
     assert text_of(time) == "January 19, 2016"
-    assert "AFP/Getty Images" in text_of(article.select_one(".credit"))
-    assert text_of(article.select_one(".dateline")) == "PARIS"
+    # No picture: its credit is in the end matter, not an orphan line under the date.
+    assert "AFP/Getty Images" in text_of(article.select_one("footer.end-matter .credit"))
+    assert article.select_one("header .credit") is None
+    # The dateline opens the text as printed papers do; the byline block names the place.
+    assert text_of(article.select_one(".article-body p .place")) == "PARIS"
+    assert "Paris" in text_of(article.select_one("header .article-meta"))
+    assert re.fullmatch(r"\d+ min read", text_of(article.select_one(".article-meta p:last-child")))
     assert seed_page.title.string.startswith("Le Drian, Carter")
 
 
@@ -90,12 +95,16 @@ def test_script_only_buttons_are_hidden_without_javascript(seed_page):
         assert button.find_parent(attrs={"hidden": True}) is not None
 
 
-def test_follow_bar_links_to_every_configured_profile(seed_page):
+SITE_FEEDS = ["/feed.rss", "/feed.atom"]
+
+
+def test_follow_bar_links_to_the_feeds_then_every_configured_profile(seed_page):
     bar = seed_page.select_one('nav[aria-label="Follow us"]')
     hrefs = [a["href"] for a in bar.select("a")]
-    assert hrefs == list(PROFILES.values())
+    assert hrefs == SITE_FEEDS + list(PROFILES.values())
     labels = [a["aria-label"] for a in bar.select("a")]
-    assert labels[1] == "Follow us on X"
+    assert labels[:2] == ["Subscribe to the RSS feed", "Subscribe to the Atom feed"]
+    assert labels[3] == "Follow us on X"
 
 
 @pytest.mark.parametrize("path", ["/", f"/articles/{SEED_SLUG}", "/icons",
@@ -104,24 +113,48 @@ def test_follow_bar_links_to_every_configured_profile(seed_page):
                                   "/archive/2016/", "/archive/2016/01/"])
 def test_every_kind_of_page_has_the_same_header_and_footer(client, path):
     page = html(client.get(path))
-    assert page.select_one("header.site-header a.site-name")["href"] == "/"
-    footer = page.select_one("footer.site-footer")
+    masthead = page.select_one("body > header.masthead")
+    assert masthead.select_one("a.wordmark")["href"] == "/"
+    forms = masthead.select('form[role="search"]')
+    assert forms and all(form["action"] == "/search" and form.select_one('input[name="q"]')
+                         for form in forms)
+    sections = masthead.select_one('nav.sections[aria-label="Sections"]')
+    assert [text_of(a) for a in sections.select("a")] == ["Defense", "Science", "Newsroom"]
+    # On phones the same sections and search open from a <details>: no JavaScript needed.
+    menu = masthead.select_one("details.menu")
+    assert menu.select_one("summary") and menu.select_one('form[role="search"]')
+    assert [a["href"] for a in menu.select("nav a")] == [a["href"] for a in sections.select("a")]
+    footer = page.select_one("body > footer.site-footer")
+    assert text_of(footer.select_one(".follow h2")) == "Follow The Small Dispatch"
     bar = footer.select_one('nav[aria-label="Follow us"]')
-    assert bar is not None, f"{path} has no follow bar"
-    assert [a["href"] for a in bar.select("a")] == list(PROFILES.values())
+    assert [a["href"] for a in bar.select("a")] == SITE_FEEDS + list(PROFILES.values())
+    assert [a["href"] for a in footer.select(".footer-links a")] == [
+        "/about", "/contact", "/faq", "/archive/"]
+    assert text_of(footer.select_one(".copyright")).startswith("© 2016–2026 The Small Dispatch")
+
+
+def test_the_masthead_marks_the_section_the_reader_is_in(client):
+    section = html(client.get("/sections/defense")).select_one("nav.sections")
+    assert [(text_of(a), a.get("aria-current")) for a in section.select("a")] == [
+        ("Defense", "page"), ("Science", None), ("Newsroom", None)]
+    article = html(client.get(f"/articles/{SEED_SLUG}")).select_one("nav.sections")
+    assert [a.get("aria-current") for a in article.select("a")] == ["true", None, None]
+    assert html(client.get("/")).select("nav.sections [aria-current]") == []
 
 
 def test_networks_without_a_url_are_not_shown(app):
     partial = create_app({**app.config, "SOCIAL_PROFILES": {"youtube": PROFILES["youtube"]}})
     page = html(partial.test_client().get(f"/articles/{SEED_SLUG}"))
     bar = page.select_one('nav[aria-label="Follow us"]')
-    assert [a["href"] for a in bar.select("a")] == [PROFILES["youtube"]]
+    assert [a["href"] for a in bar.select("a")] == SITE_FEEDS + [PROFILES["youtube"]]
 
 
-def test_no_follow_bar_without_profiles(app):
+def test_the_follow_bar_has_the_feeds_without_any_profile(app):
     bare = create_app({**app.config, "SOCIAL_PROFILES": {}})
     page = html(bare.test_client().get(f"/articles/{SEED_SLUG}"))
-    assert page.select_one('nav[aria-label="Follow us"]') is None
+    bar = page.select_one('footer nav[aria-label="Follow us"]')
+    assert [a["href"] for a in bar.select("a")] == SITE_FEEDS
+    assert [text_of(a) for a in bar.select("a")] == ["RSS", "Atom"]
 
 
 def test_next_article_link_follows_the_store(app, client):
@@ -157,24 +190,26 @@ def test_front_page_lists_articles_newest_first(app, client):
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     page = html(response)
-    items = page.select("main ol.article-list > li")
     store = list(state(app).store)
-    assert [text_of(li.select_one("h2")) for li in items] == [a.title for a in store]
-    first = items[0]
-    assert first.select_one("h2 a")["href"] == f"/articles/{store[0].slug}"
-    assert first.select_one("time")["datetime"] == store[0].published.isoformat()
-    assert text_of(first.select_one(".summary")) == store[0].summary
+    headlines = page.select("main article.story :is(h2, h3) a")
+    assert [text_of(a) for a in headlines] == [a.title for a in store]
+    lead = page.select_one("main .lead-story article")
+    assert lead.select_one("h2 a")["href"] == f"/articles/{store[0].slug}"
+    assert lead.select_one("time")["datetime"] == store[0].published.isoformat()
+    assert text_of(lead.select_one(".standfirst")) == store[0].summary
+    assert text_of(lead.select_one(".kicker a")) == store[0].section
 
 
 def test_front_page_pagination(app):
-    paged = create_app({**app.config, "ARTICLES_PER_PAGE": 3})
+    paged = create_app({**app.config, "ARTICLES_PER_PAGE": 2})
     client = paged.test_client()
     store = list(state(paged).store)
+    assert len(store) == 3
     first, second = html(client.get("/")), html(client.get("/?page=2"))
-    assert len(first.select("ol.article-list > li")) == 3
+    assert len(first.select("main article.story")) == 2
     assert first.select_one('.pagination a[rel="next"]')["href"] == "/?page=2"
     assert [text_of(h) for h in second.select("ol.article-list h2")] == [
-        a.title for a in store[3:6]]
+        a.title for a in store[2:4]]
     assert second.select_one('.pagination a[rel="prev"]')["href"] == "/"
     assert client.get("/?page=3").status_code == 404
 

@@ -140,7 +140,7 @@ def main(argv=None) -> int:
           + f" {'LCP':>8}")
     with serve(PROFILES, site_url_is_own_address=True) as base:
         for name, path in (("front", "/"), ("article", ARTICLE), ("picture", PICTURE_ARTICLE),
-                           ("section", SECTION)):
+                           ("section", SECTION), ("page", "/about")):
             for form_factor in ("mobile", "desktop"):
                 reports = [run_lighthouse(base + path, form_factor, chrome, args.timeout)
                            for _ in range(args.runs)]

@@ -57,7 +57,8 @@ def article_slugs(server_url) -> list[str]:
         status, body = fetch(server_url + path)
         assert status == 200, f"front page {path} answered {status}"
         soup = BeautifulSoup(body, "html5lib")
-        slugs += [a["href"].rsplit("/", 1)[-1] for a in soup.select(".article-list h2 a")]
+        links = soup.select("main article.story :is(h2, h3) a")
+        slugs += [a["href"].rsplit("/", 1)[-1] for a in links]
         older = soup.select_one('.pagination a[rel="next"]')
         path = older["href"] if older else None
     assert slugs, "the front page lists no articles"

@@ -9,8 +9,8 @@ import urllib.request
 
 from tests.support import CONTENT_DIR, PROFILES, ROOT, SITE_URL
 
-# Three a page, so the content shipped (four articles) also exercises pagination.
-ARTICLES_PER_PAGE = 3
+# Two a page, so the content shipped (three articles) also exercises pagination.
+ARTICLES_PER_PAGE = 2
 ARTIFACTS = ROOT / "test-artifacts"
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 

@@ -34,8 +34,9 @@ def test_article_fits_the_screen_and_is_photographed(page: Page, slug, size):
     page.set_viewport_size({"width": width, "height": height})
     page.goto(f"/articles/{slug}")
     expect(page.locator("h1")).to_be_visible()
-    expect(page.locator(".share-bar")).to_be_visible()
-    expect(page.locator(".next-article a")).to_be_visible()
+    expect(page.locator("article header .share-bar")).to_be_visible()
+    expect(page.locator("article .end-matter .share-bar")).to_be_visible()
+    expect(page.locator("a.next-card")).to_be_visible()
     # Nothing sticks out sideways: no horizontal scrolling on a phone.
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= width, f"page is {scroll_width}px wide in a {width}px viewport"
@@ -52,7 +53,7 @@ def test_share_links_pass_on_the_canonical_url_and_title(page: Page, slug):
     title = page.locator("h1").inner_text().strip()
 
     hrefs = {link.get_attribute("class"): link.get_attribute("href")
-             for link in page.locator(".share-bar a").all()}
+             for link in page.locator("article header .share-bar a").all()}
     expected = {  # class -> (scheme://host/path, {query parameter: value})
         "share-facebook": ("https://www.facebook.com/sharer/sharer.php", {"u": canonical}),
         "share-x": ("https://x.com/intent/tweet", {"url": canonical, "text": title}),
@@ -74,7 +75,7 @@ def test_share_links_pass_on_the_canonical_url_and_title(page: Page, slug):
 def test_follow_links_are_the_configured_profiles_in_order(page: Page, slug):
     page.goto(f"/articles/{slug}")
     hrefs = [link.get_attribute("href") for link in page.locator(".follow-bar a").all()]
-    assert hrefs == list(PROFILES.values())
+    assert hrefs == ["/feed.rss", "/feed.atom", *PROFILES.values()]
 
 
 # A name for each link or button that tells apart two links to one address (the
@@ -125,10 +126,13 @@ def test_tab_reaches_every_share_and_follow_link_in_order_with_a_focus_ring(page
 def test_copy_link_puts_the_canonical_url_on_the_clipboard(page: Page, slug, base_url):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
     page.goto(f"/articles/{slug}")
-    button = page.get_by_role("button", name="Copy link")
+    button = page.locator("article header").get_by_role("button", name="Copy link")
     expect(button).to_be_visible()
+    # The share row after the text has its own Copy link, enhanced the same way.
+    expect(page.locator("article .end-matter").get_by_role("button", name="Copy link")
+           ).to_be_visible()
     button.click()
-    expect(page.locator(".share-status")).to_have_text("Link copied.")
+    expect(page.locator("article header .share-status")).to_have_text("Link copied.")
     assert page.evaluate("navigator.clipboard.readText()") == canonical_of(page)
 
 
@@ -145,7 +149,7 @@ def test_without_javascript_the_page_reads_fully_and_script_buttons_stay_hidden(
         expect(paragraph).to_be_visible()
         assert " ".join(paragraph.inner_text().split()) == text
     expect(page.locator("h1")).to_be_visible()
-    expect(page.locator(".next-article a")).to_be_visible()
+    expect(page.locator("a.next-card")).to_be_visible()
     for link in page.locator(".share-bar a, .follow-bar a").all():
         expect(link).to_be_visible()
     script_only = page.locator("li[data-requires]")

@@ -27,6 +27,7 @@ PAGES = {
     "archive": lambda slugs: "/archive/",
     "archive-year": lambda slugs: "/archive/2026/",
     "archive-month": lambda slugs: "/archive/2016/01/",
+    "page": lambda slugs: "/about",
     "search": lambda slugs: "/search",
     "search-results": lambda slugs: "/search?q=the+site",
     "search-results-page-2": lambda slugs: "/search?q=the&page=2",

@@ -13,16 +13,24 @@ from tests.browser.colour import contrast, luminance
 MINIMUM_CONTRAST = 4.5
 # Text that readers must be able to read on the page background. Tags appear only on
 # articles that have some; the rest is on every article page.
-TEXT = ["body", ".meta", ".article-body p", ".next-article a", ".next-article span",
-        ".share-bar a"]
-OPTIONAL_TEXT = [".tags li", ".section", ".credit", ".article-body a"]
+TEXT = ["body", ".article-meta", ".article-body p", ".next-card .label",
+        ".next-card .headline", ".next-card .standfirst", ".share-bar a", ".wordmark",
+        ".sections a", ".follow h2", ".copyright", ".footer-links a", ".sidebar .meta"]
+OPTIONAL_TEXT = [".tags a", ".kicker a", ".standfirst", ".credit", ".article-body a",
+                 ".breadcrumbs a"]
 
 
 def colours(page: Page, selector: str) -> tuple[str, str]:
-    """The text colour of `selector` and the page background behind it."""
-    return page.evaluate("""(selector) => [
-        getComputedStyle(document.querySelector(selector)).color,
-        getComputedStyle(document.body).backgroundColor]""", selector)
+    """The text colour of `selector` and the background behind it: its own or its
+    nearest ancestor's that is not transparent (the footer band, the next-article card)."""
+    return page.evaluate("""(selector) => {
+        const element = document.querySelector(selector);
+        let behind = element;
+        while (behind && ["rgba(0, 0, 0, 0)", "transparent"].includes(
+                getComputedStyle(behind).backgroundColor)) behind = behind.parentElement;
+        return [getComputedStyle(element).color,
+                getComputedStyle(behind || document.body).backgroundColor];
+    }""", selector)
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def test_unknown_article_gets_the_sites_own_404_page(page: Page):
     expect(page.locator("h1")).to_have_text("Page not found")
     expect(page).to_have_title("Page not found — The Small Dispatch")
     page.get_by_role("link", name="Go to the front page").click()
-    expect(page.locator(".article-list")).to_be_visible()
+    expect(page.locator("main .lead-story")).to_be_visible()
     assert page.url.rstrip("/") == page.evaluate("location.origin")
 
 
@@ -52,7 +52,7 @@ def test_a_reader_follows_the_section_a_tag_and_the_breadcrumb(page: Page):
     expect(page.locator("h1")).to_have_text("Islamic State")
     expect(page).to_have_title("Islamic State — The Small Dispatch")
     page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Home").click()
-    expect(page.locator(".article-list")).to_be_visible()
+    expect(page.locator("main .lead-story")).to_be_visible()
 
 
 def test_a_reader_walks_the_archive(page: Page):

@@ -17,6 +17,7 @@ from bs4 import BeautifulSoup
 from playwright.sync_api import Page
 
 from tests import images
+from tests.browser.measure import layout_shift
 from tests.browser.served import VNU_JAR, fetch, settings
 from tests.support import PICTURE_SLUG
 from tools.servers import serve
@@ -44,20 +45,6 @@ image_credit: The test suite
 
 {PARAGRAPH * 2}
 """
-# Every layout shift that happens without input is summed, as Chrome's CLS does.
-SHIFT_OBSERVER = """
-window.__layoutShift = 0;
-new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) {
-    if (!entry.hadRecentInput) window.__layoutShift += entry.value;
-  }
-}).observe({type: "layout-shift", buffered: true});
-"""
-# Slow enough that pictures arrive after the first paint: about 100 KB/s.
-SLOW_NETWORK = {"offline": False, "latency": 150, "downloadThroughput": 100 * 1024,
-                "uploadThroughput": 50 * 1024}
-
-
 @pytest.fixture(scope="module")
 def picture_site(tmp_path_factory) -> str:
     root = tmp_path_factory.mktemp("picture-site")
@@ -73,35 +60,9 @@ def picture_site(tmp_path_factory) -> str:
         yield url
 
 
-def layout_shift(page: Page, url: str, size: str, share_script: bool = False) -> float:
-    """The page's layout shift from loading to every picture shown, on a slow network.
-
-    The share bar's script is kept out unless asked for: when it reveals its buttons
-    the row may wrap and push the text down (0.03 on the seed at 390 px, left to the
-    design work of issue 12), which is not the pictures' doing.
-    """
-    width, height = SIZES[size]
-    if not share_script:
-        page.route("**/static/js/share.*", lambda route: route.abort())
-    page.set_viewport_size({"width": width, "height": height})
-    session = page.context.new_cdp_session(page)
-    session.send("Network.enable")
-    session.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    session.send("Network.emulateNetworkConditions", SLOW_NETWORK)
-    page.add_init_script(SHIFT_OBSERVER)
-    page.goto(url, wait_until="load")
-    for _ in range(20):  # scroll down the page, bringing the lazy pictures in
-        page.mouse.wheel(0, height // 2)
-        page.wait_for_timeout(100)
-    page.wait_for_function("Array.from(document.images).every(i => i.complete)",
-                           timeout=30_000)
-    page.wait_for_timeout(300)
-    return page.evaluate("window.__layoutShift")
-
-
 @pytest.mark.parametrize("size", SIZES)
 def test_pictures_load_without_moving_anything(page: Page, picture_site, size):
-    shift = layout_shift(page, f"{picture_site}/articles/pictures", size)
+    shift = layout_shift(page, f"{picture_site}/articles/pictures", SIZES[size])
     assert shift == 0
     assert page.locator("img").count() == 3
     for img in page.locator("img").all():
@@ -111,7 +72,7 @@ def test_pictures_load_without_moving_anything(page: Page, picture_site, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_the_shipped_article_with_a_picture_does_not_move(page: Page, size):
     """The feature as a reader gets it, share script and all."""
-    assert layout_shift(page, f"/articles/{PICTURE_SLUG}", size, share_script=True) == 0
+    assert layout_shift(page, f"/articles/{PICTURE_SLUG}", SIZES[size]) == 0
 
 
 def test_the_measure_sees_a_picture_without_its_size_move_the_text(page: Page, picture_site):
@@ -124,7 +85,7 @@ def test_the_measure_sees_a_picture_without_its_size_move_the_text(page: Page, p
         content_type="text/html",
         body=f"<!doctype html><title>c</title><p>Above</p><img src='{src}' alt=''>"
              f"<p>{PARAGRAPH * 5}</p>"))
-    assert layout_shift(page, control, "phone") > 0.05
+    assert layout_shift(page, control, SIZES["phone"]) > 0.05
 
 
 @pytest.mark.parametrize("size, chosen", [("phone", "-400."), ("desktop", "-800.")])

@@ -31,6 +31,7 @@ PAGES = {
     "archive": lambda slugs: [("GET", "/archive/")],
     "archive-year": lambda slugs: [("GET", "/archive/2026/")],
     "archive-month": lambda slugs: [("GET", "/archive/2016/01/")],
+    "pages": lambda slugs: [("GET", "/about"), ("GET", "/contact"), ("GET", "/faq")],
     "search": lambda slugs: [("GET", "/search"), ("GET", "/search?q=the+site"),
                              ("GET", "/search?q=the&page=2"),
                              ("GET", '/search?q="no+such+words"&section=About+this+site'),

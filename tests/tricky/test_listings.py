@@ -72,13 +72,13 @@ def test_listing_feed_titles_keep_the_name(client, group, name, slug, kind):
 def test_article_links_show_every_name_as_text(client):
     _, soup = soup_of(client, "/articles/tricky")
     header = soup.select_one("main article header")
-    assert [a.get_text() for a in header.select(".section a")] == [TRICKY_SECTION[0]]
+    assert [a.get_text() for a in header.select(".kicker a")] == [TRICKY_SECTION[0]]
     assert [(a.get_text(), a["href"]) for a in header.select('a[rel="author"]')] == [
         (name, f"/authors/{slug}") for name, slug in TRICKY_AUTHORS]
     assert [(a.get_text(), a["href"]) for a in soup.select('ul[aria-label="Tags"] a')] == [
         (name, f"/tags/{slug}") for name, slug in TRICKY_TAGS]
     # The names' markup is text: no element comes out of them.
-    assert header.select(".meta b, .section b") == [] and soup.select(".tags i") == []
+    assert header.select(".article-meta b, .kicker b") == [] and soup.select(".tags i") == []
     for link in header.select('a[rel="author"]') + soup.select('ul[aria-label="Tags"] a'):
         assert [child.name for child in link.children] == ["bdi"]  # RTL stays in its box
     # Its one other story in the section is its Next article, so none is related.

@@ -73,6 +73,16 @@ This article was added while the site was under load, then picked up by a HUP.
 """
 
 
+def new_article_status(url: str, patience: float = 30.0) -> int:
+    """The new article's status once it answers 200, or the last one after `patience`."""
+    deadline = time.monotonic() + patience
+    while True:
+        status = servers.http_status(url, timeout=5)
+        if status == 200 or time.monotonic() > deadline:
+            return status
+        time.sleep(0.2)
+
+
 def run_wrk(url: str, duration: int, connections: int, threads: int, script: Path) -> dict:
     done = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "5s",
@@ -179,12 +189,16 @@ def main(argv=None) -> int:
         timer = during(args.duration, 1 / 3, reload)
         reloaded = run_wrk(url, args.duration, args.connections, args.threads, script)
         timer.join()
-        served = servers.http_status(f"{base}/articles/published-during-the-load-test", timeout=5)
+        # The new workers answer once the master has compiled the content (on_reload)
+        # and started them: a few seconds, counted from the HUP.
+        served = new_article_status(f"{base}/articles/published-during-the-load-test")
+        new_after = round(time.time() - hup_at["t"], 1)
         back, _ = recovery_seconds(reloaded, hup_at["t"])
         figures["hup"] = {"rps": reloaded["rps"], "requests": reloaded["requests"],
                           "lost": reloaded["lost"], "socket_errors": reloaded["socket_errors"],
                           "errors_by_kind": reloaded["errors_by_kind"],
                           "non2xx": reloaded["non2xx"], "new_article_status": served,
+                          "new_article_seconds_after_hup": new_after,
                           "seconds_to_full_throughput": back}
         ok &= reloaded["lost"] == 0 and served == 200
 
