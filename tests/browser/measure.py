@@ -6,6 +6,11 @@ from playwright.sync_api import Page
 
 # Every layout shift that happens without input is summed, as Chrome's CLS does.
 SHIFT_OBSERVER = """
+const describe = (node) => {  // "svg.icon in SUMMARY": SVG's className is not a string
+  const name = (n) => n.nodeName + (n.getAttribute && n.getAttribute("class")
+    ? "." + n.getAttribute("class").split(" ")[0] : "");
+  return node.parentElement ? `${name(node)} in ${name(node.parentElement)}` : name(node);
+};
 window.__layoutShift = 0;
 window.__shifted = [];
 new PerformanceObserver((list) => {
@@ -14,7 +19,7 @@ new PerformanceObserver((list) => {
     window.__layoutShift += entry.value;
     for (const source of entry.sources) {
       const node = source.node;
-      window.__shifted.push(node ? `${node.nodeName}.${node.className || ""}` : "?");
+      window.__shifted.push(node ? describe(node) : "?");
     }
   }
 }).observe({type: "layout-shift", buffered: true});
