@@ -23,7 +23,7 @@ from . import (
 )
 from . import config as site_config
 from .content import ContentErrors, read_pages
-from .responses import PageCache
+from .responses import PageCache, ReadyAnswers
 from .share import follow_links
 from .sitemaps import utc_now
 from .state import KEY, SiteState
@@ -112,6 +112,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     for module in (icons, static_files, rendering, errors, security, media_views):
         module.init_app(app)
+    # Outermost: a cached page asked for again by its address never enters Flask.
+    app.wsgi_app = ReadyAnswers(app.wsgi_app, app.extensions[KEY].pages)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

@@ -20,11 +20,11 @@ SPRITE_MAX_AGE = 86400
 @bp.get("/icons.svg")
 def sprite():
     return cached(("icons.svg",), lambda: Rendered.from_text(icons.full_sprite(), "image/svg+xml"),
-                  max_age=SPRITE_MAX_AGE)
+                  max_age=SPRITE_MAX_AGE, by_address=True)
 
 
 @bp.get("/icons")
 def gallery():
     return cached(("icons",), lambda: render_page(
         "icons.html", names=icons.ALL_NAMES, attribution=icons.ATTRIBUTION,
-        canonical=canonical_url("icons.gallery")))
+        canonical=canonical_url("icons.gallery")), by_address=True)

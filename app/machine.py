@@ -42,7 +42,7 @@ def _feed(key: Hashable, kind: str, articles: Sequence[Article], self_url: str,
         body = feeds.FORMATS[kind](articles, current_app.config, article_url, self_url, page)
         return Rendered.from_bytes(body, feeds.MEDIA_TYPES[kind])
 
-    return cached(key, render)
+    return cached(key, render, by_address=True)
 
 
 @bp.get("/feed.<any(atom, rss):kind>")
@@ -107,7 +107,7 @@ def sitemap():
                 for n in range(1, count + 1))
         return Rendered.from_bytes(body, "application/xml")
 
-    return cached(("sitemap",), render)
+    return cached(("sitemap",), render, by_address=True)
 
 
 def _part(number: int) -> tuple[list[sitemaps.Entry], list[Article]]:
@@ -137,7 +137,7 @@ def sitemap_part(number: int):
         return Rendered.from_bytes(sitemaps.sitemap(*_part(number), article_url),
                                    "application/xml")
 
-    return cached(("sitemap", number), render)
+    return cached(("sitemap", number), render, by_address=True)
 
 
 def _recent_articles() -> tuple[Article, ...]:
@@ -224,7 +224,7 @@ def opensearch():
                                       canonical_url("machine.favicon_ico"))
         return Rendered.from_bytes(body, OPENSEARCH_TYPE)
 
-    return cached(("opensearch",), render)
+    return cached(("opensearch",), render, by_address=True)
 
 
 def _favicon_svg() -> bytes:
@@ -236,7 +236,7 @@ def favicon_ico():
     def render() -> Rendered:
         return Rendered.from_bytes(favicon.ico(_favicon_svg()), "image/vnd.microsoft.icon")
 
-    return cached(("favicon.ico",), render, max_age=IMAGE_MAX_AGE)
+    return cached(("favicon.ico",), render, max_age=IMAGE_MAX_AGE, by_address=True)
 
 
 @bp.get("/logo.png")
@@ -245,4 +245,4 @@ def logo():
     def render() -> Rendered:
         return Rendered.from_bytes(favicon.png(_favicon_svg(), 512), "image/png")
 
-    return cached(("logo.png",), render, max_age=IMAGE_MAX_AGE)
+    return cached(("logo.png",), render, max_age=IMAGE_MAX_AGE, by_address=True)

@@ -92,7 +92,7 @@ def index():
                 search_url=canonical_url("reader.search") if number == 1 else None),
         )
 
-    return cached(("index", number), render)
+    return cached(("index", number), render, by_address=True)
 
 
 @bp.get("/articles/<slug>")
@@ -129,7 +129,7 @@ def article(slug: str):
                                           image=share_image(found), trail=trail),
         )
 
-    return cached(("article", slug), render)
+    return cached(("article", slug), render, by_address=True)
 
 
 @bp.get("/<slug>")
@@ -143,7 +143,7 @@ def site_page(slug: str):
                            current_page=True,
                            metadata=metadata.for_page(page, url, current_app.config))
 
-    return cached(("page", slug), render)
+    return cached(("page", slug), render, by_address=True)
 
 
 @bp.get("/articles/<slug>/next")
@@ -203,7 +203,7 @@ def listing_page(listing: Listing | None):
                 article_url=lambda article: canonical_url("reader.article", slug=article.slug)),
         )
 
-    return cached(("listing", listing.path, number), render)
+    return cached(("listing", listing.path, number), render, by_address=True)
 
 
 # A results page may be reused for a minute, and served a minute stale while a cache asks

@@ -18,7 +18,14 @@ from markupsafe import Markup
 
 from .articles import Article, ArticleStore, long_date
 from .feeds import MEDIA_TYPES
-from .responses import Rendered, html_cache_control, respond
+from .responses import (
+    PreparedResponse,
+    Ready,
+    Rendered,
+    answer,
+    html_cache_control,
+    tail_for,
+)
 from .share import site_feed_links
 from .state import state
 
@@ -114,9 +121,20 @@ def render_page(template: str, **context) -> Rendered:
     return Rendered.from_text(render_template(template, **context))
 
 
-def cached(key: Hashable, render: Callable[[], Rendered], **respond_options) -> Response:
-    """The response for the page `key`, rendered by `render` on its first request only."""
-    return respond(state().pages.get(key, render), **respond_options)
+def cached(key: Hashable, render: Callable[[], Rendered], *, by_address: bool = False,
+           max_age: int | None = None) -> Response:
+    """The response for the page `key`, rendered by `render` on its first request only.
+
+    `by_address`: the page depends on the request's address alone (not on the time or a
+    header), so later requests for that address are answered without Flask
+    (responses.ReadyAnswers)."""
+    pages = state().pages
+    page = pages.get(key, render)
+    tail = tail_for(page, max_age)
+    if by_address:
+        pages.answer_by_address(request.environ, Ready(key, page, tail))
+    code, headers, body = answer(page, tail, request.environ)
+    return PreparedResponse(body, headers, status=code)
 
 
 # A page number as the site writes it in its links, and the other spellings of one.

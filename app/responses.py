@@ -16,14 +16,15 @@ import gzip
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import brotli
 from flask import Response, current_app, request
 from werkzeug.datastructures import Headers
-from werkzeug.http import parse_accept_header, parse_etags
+from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header, parse_etags
 from werkzeug.utils import get_content_type
 
 from .state import SiteState, state
@@ -226,6 +227,10 @@ class PageCache:
         self.total = 0
         self._pages: OrderedDict[Hashable, Rendered] = OrderedDict()
         self._lock = threading.Lock()
+        # Address (PATH_INFO) -> the page it always answers with, for ReadyAnswers; an
+        # address leaves with its page, so this holds nothing the budget does not count.
+        self.by_address: dict[str, Ready] = {}
+        self._address_of: dict[Hashable, str] = {}
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -250,6 +255,7 @@ class PageCache:
             if old is not None:  # another thread rendered it meanwhile: keep the newer
                 old.on_grow = None
                 self.total -= old.size + self.OVERHEAD
+                self._forget(key)
             self._pages[key] = page
             self.total += page.size + self.OVERHEAD
             page.on_grow = lambda grown: self._grew(key, page, grown)
@@ -265,9 +271,35 @@ class PageCache:
     def _trim(self) -> None:
         """Drop the least recently used pages until the rest fit (always keeping one)."""
         while self.total > self.budget and len(self._pages) > 1:
-            _, dropped = self._pages.popitem(last=False)
+            key, dropped = self._pages.popitem(last=False)
             dropped.on_grow = None
             self.total -= dropped.size + self.OVERHEAD
+            self._forget(key)
+
+    def _forget(self, key: Hashable) -> None:
+        address = self._address_of.pop(key, None)
+        if address is not None:
+            self.by_address.pop(address, None)
+
+    def answer_by_address(self, environ: dict, ready: Ready) -> None:
+        """From now on, answer `environ`'s address with `ready` (ReadyAnswers), for as long
+        as its page stays cached; only a GET or HEAD with no query string names a page by
+        its address alone."""
+        if environ.get("QUERY_STRING") or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return
+        address = environ.get("PATH_INFO", "")
+        with self._lock:
+            if self._pages.get(ready.key) is not ready.page:  # dropped meanwhile
+                return
+            self._forget(ready.key)  # one address a page: the last one that asked
+            self._address_of[ready.key] = address
+            self.by_address[address] = ready
+
+    def touch(self, key: Hashable) -> None:
+        """`key` was just served: the last page to drop."""
+        with self._lock:
+            if key in self._pages:
+                self._pages.move_to_end(key)
 
 
 @lru_cache(maxsize=64)
@@ -314,26 +346,77 @@ def _tail(site: SiteState, cache_control: str,
     return tail
 
 
-def respond(page: Rendered, status: int = 200, max_age: int | None = None,
-            cache_control: str | None = None) -> Response:
-    """The response for `page`: 304 if the client has it, else the best encoding.
+def tail_for(page: Rendered, max_age: int | None = None,
+             cache_control: str | None = None) -> tuple[tuple[str, str], ...]:
+    """The headers after `page`'s own: Cache-Control and the security headers.
 
     `max_age` overrides HTML_MAX_AGE; `cache_control` replaces the HTML policy
-    altogether (static files use it for `immutable`). The security headers go in
-    here already, so the after_request hook has nothing left to do.
+    altogether (static files use it for `immutable`).
     """
     app = current_app._get_current_object()
     if cache_control is None:
         cache_control = html_cache_control(app.config["HTML_MAX_AGE"] if max_age is None
                                            else max_age)
-    environ = request.environ
+    return _tail(state(app), cache_control, page.embeddable)
+
+
+def answer(page: Rendered, tail: tuple[tuple[str, str], ...], environ: dict,
+           status: int = 200) -> tuple[int, list[tuple[str, str]], bytes]:
+    """(status, headers, body) for `page` and the request in `environ`: 304 if the
+    client has it, else the best encoding."""
     encoding = page.encoding_for(environ.get("HTTP_ACCEPT_ENCODING"))
-    tail = _tail(state(app), cache_control, page.embeddable)
     tag = page.tag(encoding)
     if status == 200 and not_modified(tag, environ.get("HTTP_IF_NONE_MATCH")):
         headers = [("ETag", tag)]
         if page.compress:
             headers.append(("Vary", "Accept-Encoding"))
-        return PreparedResponse(b"", [*headers, *tail], status=304)
+        return 304, [*headers, *tail], b""
     variant = page.in_encoding(encoding)
-    return PreparedResponse(variant.body, [*variant.headers, *tail], status=status)
+    return status, [*variant.headers, *tail], variant.body
+
+
+def respond(page: Rendered, status: int = 200, max_age: int | None = None,
+            cache_control: str | None = None) -> Response:
+    """The response for `page` (see answer and tail_for). The security headers go in
+    here already, so the after_request hook has nothing left to do."""
+    code, headers, body = answer(page, tail_for(page, max_age, cache_control),
+                                 request.environ, status)
+    return PreparedResponse(body, headers, status=code)
+
+
+class Ready(NamedTuple):
+    """A cached page that one address always answers with, and the headers after its own."""
+
+    key: Hashable
+    page: Rendered
+    tail: tuple[tuple[str, str], ...]
+
+
+class ReadyAnswers:
+    """WSGI in front of Flask: a GET or HEAD with no query string, for an address whose
+    page is cached (PageCache.by_address), is answered from the prepared bytes, with
+    the same status line, headers and body Flask would send, without entering Flask.
+
+    Routing, the request context and the response object were most of what a cached
+    page cost; everything else (a first request, a query, a 404, any other method)
+    goes to Flask as before.
+    """
+
+    def __init__(self, wsgi_app: Callable, pages: PageCache):
+        self.wsgi_app = wsgi_app
+        self.pages = pages
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD")
+        if (method == "GET" or method == "HEAD") and not environ.get("QUERY_STRING"):
+            ready = self.pages.by_address.get(environ.get("PATH_INFO", ""))
+            if ready is not None:
+                self.pages.touch(ready.key)
+                status, headers, body = answer(ready.page, ready.tail, environ)
+                start_response(STATUS_LINES[status], headers)
+                return [body] if body and method == "GET" else []
+        return self.wsgi_app(environ, start_response)
+
+
+# The status lines werkzeug writes ("304 NOT MODIFIED"), so both ways send the same.
+STATUS_LINES = {code: f"{code} {HTTP_STATUS_CODES[code].upper()}" for code in (200, 304)}

@@ -295,6 +295,7 @@ def tls_front(directory: Path, site_url: str = "https://localhost",
     Yields a dict: https (base URL), http (base URL), https_port, http_port, cert,
     cache_dir.
     """
+    directory.mkdir(parents=True, exist_ok=True)
     cert, key = make_certificate(directory)
     cache_dir = directory / "site-cache"
     env = {"FLASK_PROXY_COUNT": "1", "FLASK_SITE_URL": site_url,
