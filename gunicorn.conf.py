@@ -94,6 +94,12 @@ limit_request_field_size = 8190    # bytes in one header
 max_requests = 10000
 max_requests_jitter = 1000
 
+# Each worker's heartbeat is a file gunicorn touches every few seconds; on a disk busy
+# writing (a large build of the compiled content fsyncing gigabytes) a touch can wait
+# past `timeout` and the master kills a healthy worker. gunicorn's documentation advises
+# a memory-backed folder for it.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
 # Logs to stdout/stderr, for the service manager or container runtime to collect.
 accesslog = "-"
 errorlog = "-"
