@@ -2,7 +2,9 @@
 
 A template rather than a finished file because every deployment has its own host name,
 certificate paths and ports; nginx's own $variables are left alone. An unknown or
-missing word is an error, so a half-filled file never reaches nginx.
+missing word is an error, so a half-filled file never reaches nginx. A line holding
+@UPSTREAM@ (the upstream's `server` line, with its settings) is repeated for each
+upstream address.
 
     python3 deploy/render_nginx.py --server-name news.example.org \\
         --certificate /path/fullchain.pem --certificate-key /path/privkey.pem
@@ -52,14 +54,16 @@ def render(server_name: str, certificate: str, certificate_key: str,
     limits where nginx listens; `media_root` is the site's CACHE_DIR, whose media/ holds
     its pictures."""
     listen = f"{_plain('address', address)}:" if address else ""
-    hosts = [upstream] if isinstance(upstream, str) else list(upstream)
+    hosts = [_plain("upstream", host)
+             for host in ([upstream] if isinstance(upstream, str) else upstream)]
     if not hosts:
         raise RenderError("upstream needs at least one address")
+    if len(set(hosts)) != len(hosts):  # nginx would take it, and send that host twice the share
+        raise RenderError(f"upstream names an address twice: {', '.join(hosts)}")
     values = {
         "SERVER_NAME": _plain("server name", server_name),
         "CERTIFICATE": _plain("certificate", str(certificate)),
         "CERTIFICATE_KEY": _plain("certificate key", str(certificate_key)),
-        "UPSTREAM": ";\n    server ".join(_plain("upstream", host) for host in hosts),
         "HTTP_LISTEN": listen + _port("http port", http_port),
         "HTTPS_LISTEN": listen + _port("https port", https_port),
         "HTTPS_PORT_SUFFIX": "" if int(https_port) == 443 else f":{int(https_port)}",
@@ -69,12 +73,18 @@ def render(server_name: str, certificate: str, certificate_key: str,
     }
     text = TEMPLATE.read_text(encoding="utf-8") if template is None else template
 
-    def fill(match: re.Match) -> str:
-        if match.group(1) not in values:
-            raise RenderError(f"the template uses @{match.group(1)}@, which has no value")
-        return values[match.group(1)]
+    def filled(line: str, host: str | None) -> str:
+        def fill(match: re.Match) -> str:
+            if match.group(1) == "UPSTREAM":
+                return host
+            if match.group(1) not in values:
+                raise RenderError(f"the template uses @{match.group(1)}@, which has no value")
+            return values[match.group(1)]
 
-    return WORD.sub(fill, text)
+        return WORD.sub(fill, line)
+
+    return "".join(filled(line, host) for line in text.splitlines(keepends=True)
+                   for host in (hosts if "@UPSTREAM@" in line else [None]))
 
 
 def main(argv: list[str] | None = None) -> int:
