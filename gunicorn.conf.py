@@ -12,34 +12,54 @@ import traceback
 
 from gunicorn import glogging
 
+# The private networks (RFC 1918, and IPv6's unique local addresses) a host may listen on
+# when a front nginx on another machine spreads requests over several hosts.
+PRIVATE_NETWORKS = tuple(ipaddress.ip_network(net) for net in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
 
-def loopback_only(address: str) -> str:
-    """`address` if it is a loopback address or a unix socket; else stop with why.
+
+def loopback_only(address: str, private_network: bool = False) -> str:
+    """`address` if it is a loopback address or a unix socket (or, with `private_network`,
+    an address on a private network); else stop with why.
 
     Sync workers read a request's headers themselves, so a handful of clients sending
     theirs a line at a time hold every worker and the site answers no one (slowloris:
     16 slow connections, no answer to 22 probes in 70 s; docs/deployment.md). nginx in
-    front reads whole requests before gunicorn sees them: gunicorn is never public.
+    front reads whole requests before gunicorn sees them: gunicorn is never public. Several
+    hosts behind one nginx (docs/deployment.md, "Several hosts") listen on a private
+    address that only that nginx may reach (the firewall's job), by the operator's explicit
+    GUNICORN_PRIVATE_NETWORK=1.
     """
     if address.startswith(("unix:", "fd://")):
         return address
     host = address.rpartition(":")[0].strip("[]") if ":" in address else address
     try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        ip = ipaddress.ip_address(host)
     except ValueError:
-        loopback = False
-    if not loopback:
-        raise SystemExit(
-            f"GUNICORN_BIND={address!r}: gunicorn listens on loopback (127.0.0.1:PORT) or "
-            "a unix socket (unix:/run/article-site/gunicorn.sock) only, behind nginx; its "
-            "sync workers are held by slow clients (docs/deployment.md)")
-    return address
+        ip = None
+    if host == "localhost" or (ip is not None and ip.is_loopback):
+        return address
+    if private_network and ip is not None and any(ip in net for net in PRIVATE_NETWORKS
+                                                  if net.version == ip.version):
+        return address
+    raise SystemExit(
+        f"GUNICORN_BIND={address!r}: gunicorn listens on loopback (127.0.0.1:PORT) or "
+        "a unix socket (unix:/run/article-site/gunicorn.sock) only, behind nginx; its "
+        "sync workers are held by slow clients (docs/deployment.md)"
+        + ("" if private_network else "; a host behind a front nginx on another machine "
+           "may listen on a private address with GUNICORN_PRIVATE_NETWORK=1"))
 
+
+PRIVATE_NETWORK = os.environ.get("GUNICORN_PRIVATE_NETWORK", "0")
+if PRIVATE_NETWORK not in ("0", "1"):
+    raise SystemExit(f"GUNICORN_PRIVATE_NETWORK={PRIVATE_NETWORK!r}: 1 or 0 (the default)")
 
 # Loopback by default: the public side is nginx (deploy/nginx.conf). GUNICORN_BIND
 # changes it to another loopback port or a unix socket (unix:/run/article-site/gunicorn.sock),
-# never a public address.
-bind = loopback_only(os.environ.get("GUNICORN_BIND", "127.0.0.1:8000"))
+# never a public address; with GUNICORN_PRIVATE_NETWORK=1, to a private-network address
+# for a front nginx on another machine (docs/deployment.md, "Several hosts").
+bind = loopback_only(os.environ.get("GUNICORN_BIND", "127.0.0.1:8000"),
+                     PRIVATE_NETWORK == "1")
 
 # No preload_app: each worker loads the content itself, so a HUP (graceful reload)
 # starts workers that read content/ afresh and serve any new article.
@@ -93,6 +113,12 @@ limit_request_field_size = 8190    # bytes in one header
 # at once): bounds the damage of any slow leak without a visible pause.
 max_requests = 10000
 max_requests_jitter = 1000
+
+# Each worker's heartbeat is a file gunicorn touches every few seconds; on a disk busy
+# writing (a large build of the compiled content fsyncing gigabytes) a touch can wait
+# past `timeout` and the master kills a healthy worker. gunicorn's documentation advises
+# a memory-backed folder for it.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 # Logs to stdout/stderr, for the service manager or container runtime to collect.
 accesslog = "-"

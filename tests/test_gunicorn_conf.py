@@ -63,6 +63,35 @@ def test_a_public_address_is_refused(monkeypatch, bind):
         runpy.run_path(str(ROOT / "gunicorn.conf.py"))
 
 
+@pytest.mark.parametrize("bind", ["10.0.0.11:8000", "172.16.5.4:8000", "192.168.1.20:8000",
+                                  "[fd12:3456::11]:8000"])
+def test_a_private_address_only_when_the_operator_says_so(monkeypatch, bind):
+    """A host behind a front nginx on another machine (docs/deployment.md, "Several
+    hosts") listens on a private address, never by default."""
+    monkeypatch.setenv("GUNICORN_BIND", bind)
+    monkeypatch.delenv("GUNICORN_PRIVATE_NETWORK", raising=False)
+    with pytest.raises(SystemExit, match="GUNICORN_PRIVATE_NETWORK=1"):
+        runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    monkeypatch.setenv("GUNICORN_PRIVATE_NETWORK", "1")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["bind"] == bind
+
+
+@pytest.mark.parametrize("bind", ["0.0.0.0:8000", "[::]:8000", "192.0.2.10:8000",
+                                  "172.32.0.1:8000", "[2001:db8::1]:8000", "news.example.org:80"])
+def test_a_public_address_is_refused_even_on_a_private_network(monkeypatch, bind):
+    monkeypatch.setenv("GUNICORN_BIND", bind)
+    monkeypatch.setenv("GUNICORN_PRIVATE_NETWORK", "1")
+    with pytest.raises(SystemExit, match="loopback"):
+        runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+@pytest.mark.parametrize("value", ["yes", "true", "2"])
+def test_a_bad_private_network_value_is_named(monkeypatch, value):
+    monkeypatch.setenv("GUNICORN_PRIVATE_NETWORK", value)
+    with pytest.raises(SystemExit, match="GUNICORN_PRIVATE_NETWORK"):
+        runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
 def test_gunicorn_will_not_start_on_a_public_address():
     command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
                "--check-config", "wsgi:app"]

@@ -7,6 +7,7 @@ import requests
 from bs4 import BeautifulSoup
 
 from app import create_app
+from deploy import render_nginx
 from deploy.render_nginx import WORD, render
 from tests.support import PICTURE_SLUG, SEED_SLUG
 from tools import servers, slowloris
@@ -193,6 +194,47 @@ def test_rendered_configuration_is_complete(tmp_path):
 def test_renderer_refuses_unsafe_values(bad):
     with pytest.raises(ValueError):
         render(server_name=bad, certificate="/c.pem", certificate_key="/k.pem")
+
+
+def upstream_servers(text: str) -> list[list[str]]:
+    """The `server` lines of the rendered upstream block, split into words."""
+    block = text[text.index("upstream article_site {"):]
+    block = block[:block.index("}")]
+    return [line.strip().rstrip(";").split() for line in block.splitlines()
+            if line.strip().startswith("server ")]
+
+
+def test_one_upstream_by_default_and_several_as_a_pool(capsys):
+    default = render(server_name="news.example.org", certificate="/c.pem",
+                     certificate_key="/k.pem")
+    assert [words[1] for words in upstream_servers(default)] == ["127.0.0.1:8000"]
+    hosts = ["10.0.0.11:8000", "10.0.0.12:8000", "unix:/run/article-site/gunicorn.sock"]
+    assert render_nginx.main(["--server-name", "news.example.org", "--certificate", "/c.pem",
+                              "--certificate-key", "/k.pem",
+                              *(word for host in hosts for word in ("--upstream", host))]) == 0
+    pool = capsys.readouterr().out
+    assert not WORD.search(pool)
+    lines = upstream_servers(pool)
+    assert [words[1] for words in lines] == hosts
+    # Each host with the same settings: left out for a while after failing, not forever.
+    assert all(words[2:] == lines[0][2:] and any(w.startswith("max_fails=") for w in words)
+               for words in lines)
+    assert pool.replace("\n".join(f"    {' '.join(words)};" for words in lines),
+                        f"    {' '.join(upstream_servers(default)[0])};") == default
+
+
+@pytest.mark.parametrize("bad", [["10.0.0.11:8000 backup"], ["10.0.0.11:8000", "x;y"], [""],
+                                 ["$host"], ["a:1}"], [], ["10.0.0.11:8000", "10.0.0.11:8000"]])
+def test_renderer_refuses_a_bad_upstream(bad, capsys):
+    with pytest.raises(ValueError):
+        render(server_name="news.example.org", certificate="/c.pem", certificate_key="/k.pem",
+               upstream=bad)
+    if bad:
+        assert render_nginx.main(["--server-name", "news.example.org", "--certificate",
+                                  "/c.pem", "--certificate-key", "/k.pem",
+                                  *(word for host in bad for word in ("--upstream", host))]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and "upstream" in captured.err
 
 
 # --- What the pages link, as nginx serves it ---------------------------------------------

@@ -248,11 +248,13 @@ def start_nginx(prefix: Path, config: str) -> subprocess.Popen:
 
 
 @contextlib.contextmanager
-def nginx(directory: Path, upstream: str, cert: Path, key: Path, server_name="localhost",
+def nginx(directory: Path, upstream: str | list[str], cert: Path, key: Path,
+          server_name="localhost",
           media_root: Path | None = None, static_root: Path | None = None):
-    """Debian's nginx with deploy/nginx.conf rendered into a private prefix; `media_root`
-    is the site's CACHE_DIR (default: the checkout's instance/cache), `static_root` the
-    folder served at /static/ (default: the checkout's static/).
+    """Debian's nginx with deploy/nginx.conf rendered into a private prefix, in front of
+    `upstream` (one address, or several: an upstream pool); `media_root` is the site's
+    CACHE_DIR (default: the checkout's instance/cache), `static_root` the folder served
+    at /static/ (default: the checkout's static/).
 
     Yields (process, http port, https port).
     """
@@ -308,3 +310,48 @@ def tls_front(directory: Path, site_url: str = "https://localhost",
         yield {"https": f"https://localhost:{https_port}", "https_port": https_port,
                "http": f"http://127.0.0.1:{http_port}", "http_port": http_port,
                "cert": str(cert), "cache_dir": cache_dir}
+
+
+@contextlib.contextmanager
+def hosts(directory: Path, count: int = 2, site_url: str = "https://localhost",
+          content_dir: Path = ROOT / "content") -> Iterator[list[dict]]:
+    """`count` gunicorns standing in for as many hosts: each on its own port with its own
+    copy of `content_dir` and its own CACHE_DIR (trusting one proxy, as behind nginx).
+    Each copy has its own modification times and inodes, as a checkout or an rsync on
+    another machine would: nothing a reader gets may depend on them.
+
+    Yields a dict a host: process, url, content, cache_dir. Stopped on exit.
+    """
+    with contextlib.ExitStack() as stack:
+        running = []
+        for number in range(count):
+            home = directory / f"host-{number}"
+            content = home / "content"
+            shutil.copytree(content_dir, content, copy_function=shutil.copyfile)
+            env = {"FLASK_PROXY_COUNT": "1", "FLASK_SITE_URL": site_url,
+                   "FLASK_CONTENT_DIR": str(content), "FLASK_CACHE_DIR": str(home / "cache")}
+            process, url = stack.enter_context(gunicorn(home / "gunicorn.log", env=env))
+            running.append({"process": process, "url": url, "content": content,
+                            "cache_dir": home / "cache"})
+        yield running
+
+
+@contextlib.contextmanager
+def tls_pool(directory: Path, count: int = 2, site_url: str = "https://localhost"):
+    """hosts() behind one nginx (deploy/nginx.conf with an upstream of `count` servers),
+    with a fresh certificate. nginx stands for a machine of its own: its media root is an
+    empty folder (no host's CACHE_DIR), so pictures come from the hosts through the pool.
+
+    Yields a dict: hosts (as hosts() gives them), https, https_port, cert, front (nginx's
+    prefix: error.log, access.log, cache/).
+    """
+    cert, key = make_certificate(directory)
+    front = directory / "front"
+    (front / "no-media").mkdir(parents=True)
+    with contextlib.ExitStack() as stack:
+        pool = stack.enter_context(hosts(directory, count, site_url))
+        upstream = [host["url"].removeprefix("http://") for host in pool]
+        _, _, https_port = stack.enter_context(
+            nginx(front, upstream, cert, key, media_root=front / "no-media"))
+        yield {"hosts": pool, "https": f"https://localhost:{https_port}",
+               "https_port": https_port, "cert": str(cert), "front": front}
