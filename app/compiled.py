@@ -1027,7 +1027,7 @@ def build(content_dir: Path, folder: Path, line: str, zone: tzinfo, pictures: Pi
             with open(temporary, "rb") as written:
                 os.fsync(written.fileno())
             os.replace(temporary, path)
-            _sync_directory(folder)
+            search.sync_directory(folder)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
@@ -1060,14 +1060,6 @@ def _write_seen(folder: Path, line: str, seen: dict) -> None:
     temporary = folder / f"{line}.seen.{os.getpid()}.tmp"
     temporary.write_text(json.dumps(seen), encoding="utf-8")
     os.replace(temporary, folder / f"{line}.seen")
-
-
-def _sync_directory(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def cleanup(folder: Path, keep: int = KEEP) -> None:

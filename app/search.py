@@ -269,7 +269,7 @@ def _put_in_place(temporary: Path, path: Path) -> None:
     with open(temporary, "rb") as written:
         os.fsync(written.fileno())
     os.replace(temporary, path)
-    _sync_directory(path.parent)
+    sync_directory(path.parent)
 
 
 class NoRoom(Exception):
@@ -380,7 +380,8 @@ def _still_there(db: sqlite3.Connection, facets: _Facets) -> None:
     facets.years = {year for year in years if held(_year_token(year))}
 
 
-def _sync_directory(directory: Path) -> None:
+def sync_directory(directory: Path) -> None:
+    """fsync a folder, so that a file just renamed into it survives a power cut."""
     descriptor = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(descriptor)
