@@ -141,9 +141,12 @@ def hup(row: dict, seconds: int, script: Path) -> None:
         row["server"].send_signal(signal.SIGHUP)
         deadline = timing["sent"] + seconds * 2
         while time.monotonic() < deadline:
-            if servers.http_status(url, timeout=5) == 200:
-                timing["served"] = time.monotonic()
-                return
+            try:
+                if servers.http_status(url, timeout=5) == 200:
+                    timing["served"] = time.monotonic()
+                    return
+            except OSError:  # queued behind wrk while the workers change: not yet
+                pass
             time.sleep(0.1)
 
     timer = threading.Timer(seconds / 3, publish)
