@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.servers import ROOT, gunicorn, wait_for
+from tools.servers import ROOT, gunicorn, wait_for, worker_pids
 
 
 def article(content_dir: Path, slug: str) -> None:
@@ -170,3 +170,50 @@ def test_the_access_log_line_is_gunicorns_own(tmp_path, monkeypatch, environ, re
             handler.flush()
         written[logger_class] = (tmp_path / f"{logger_class.__name__}.log").read_text()
     assert written[conf["AccessLogger"]] == written[glogging.Logger] != ""
+
+
+class _Arbiter:
+    """gunicorn's Arbiter as far as hold_old_workers uses it: manage_workers stops the
+    oldest workers past num_workers."""
+
+    def __init__(self, workers: int):
+        self.cfg = type("Cfg", (), {"workers": workers})()
+        self.num_workers = workers
+        self.running = [f"old-{n}" for n in range(workers)]
+        self.stopped: list[str] = []
+
+    def manage_workers(self):
+        while len(self.running) > self.num_workers:
+            self.stopped.append(self.running.pop(0))
+
+
+def test_a_hup_keeps_an_old_worker_for_each_new_one_still_starting():
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    arbiter = _Arbiter(workers=3)
+    conf["hold_old_workers"](arbiter)
+    arbiter.running += ["new-0", "new-1", "new-2"]  # what gunicorn's reload() spawns
+    arbiter.manage_workers()
+    assert arbiter.stopped == []  # none of the new ones has loaded the app yet
+    for ready in range(3):
+        conf["post_worker_init"](None)
+        arbiter.manage_workers()
+        assert arbiter.stopped == [f"old-{n}" for n in range(ready + 1)]
+    assert arbiter.running == ["new-0", "new-1", "new-2"]
+    assert "manage_workers" not in vars(arbiter)  # gunicorn's own again: TTIN, TTOU work
+    arbiter.num_workers = 2
+    arbiter.manage_workers()
+    assert arbiter.running == ["new-1", "new-2"]
+
+
+def test_after_a_hup_the_site_runs_the_configured_workers_all_new(tmp_path):
+    article(tmp_path, "first")
+    env = {"FLASK_CONTENT_DIR": str(tmp_path), "FLASK_CACHE_DIR": str(tmp_path / "cache"),
+           "GUNICORN_WORKERS": "2"}
+    with gunicorn(env=env, capture_errors=True) as (server, base):
+        before = set(worker_pids(server.pid))
+        article(tmp_path, "second")
+        server.send_signal(signal.SIGHUP)
+        assert articles_loaded(f"{base}/healthz", server, 2) == 2
+        wait_for(lambda: len(set(worker_pids(server.pid))) == 2
+                 and not set(worker_pids(server.pid)) & before,
+                 "two new workers and no old one", timeout=30, process=server)
