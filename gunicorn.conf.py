@@ -6,6 +6,7 @@ Command-line options and GUNICORN_CMD_ARGS override these
 import ipaddress
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -75,7 +76,7 @@ COMPILE_AHEAD = [sys.executable, "-c", "from app.compiled import main; raise Sys
 def on_reload(server):
     """On HUP, before the new workers start: compile the content (app/compiled.py) while
     the old workers keep serving, so the new workers only open the compiled file; then
-    hold the old workers until the new ones are ready (hold_old_workers)."""
+    keep the old workers until all the new ones are ready (hold_old_workers)."""
     compile_ahead(server)
     hold_old_workers(server)
 
@@ -98,17 +99,19 @@ def compile_ahead(server) -> None:
 # New workers that have loaded the app since the last HUP: a counter in memory shared
 # with the workers (they are forked after on_reload, and post_worker_init counts).
 READY: dict = {}
+# How long a new worker that is ready waits for the others before it serves anyway.
+SWITCH_WAIT_S = 20
 
 
 def hold_old_workers(server) -> None:
-    """Keep one old worker for each new one not yet ready.
+    """Keep the old workers serving until all the new ones are ready, then switch at once.
 
     gunicorn's HUP starts the new workers and stops the old ones at once, so for a new
     worker's start (seconds at 100,000 articles, more on a busy machine) no one accepts
     and requests wait in the listen queue: wrk saw 16 of 310,891 wait past 5 s. Here the
-    master's worker count is the configured one plus the new workers still starting,
-    so each old worker leaves when a new one can take its place (manage_workers runs
-    at every turn of the master's loop, about once a second, and kills the oldest first).
+    master's worker count stays doubled while new workers are loading (so gunicorn stops
+    no old one); the new ones wait for each other (post_worker_init), and the last one
+    wakes the master, which stops the old ones: readers get the old site, then the new.
     """
     ready = getattr(server, "rollover_ready", None)
     if ready is None:
@@ -118,9 +121,9 @@ def hold_old_workers(server) -> None:
     READY["counter"] = ready
 
     def manage_workers() -> None:
-        starting = max(0, server.cfg.workers - ready.value)
-        server.num_workers = server.cfg.workers + starting
-        if not starting:  # all ready: gunicorn's own again (TTIN and TTOU work as before)
+        loading = ready.value < server.cfg.workers
+        server.num_workers = server.cfg.workers * (2 if loading else 1)
+        if not loading:  # gunicorn's own again (TTIN and TTOU work as before)
             del server.manage_workers
         type(server).manage_workers(server)
 
@@ -128,11 +131,21 @@ def hold_old_workers(server) -> None:
 
 
 def post_worker_init(worker) -> None:
-    """A worker has loaded the app: one old worker may go (hold_old_workers)."""
+    """A worker has loaded the app; after a HUP, it waits for the other new ones
+    (hold_old_workers), and the last one wakes the master at once (SIGCHLD, which makes
+    it reap and look at its workers) instead of at its next turn, up to a second later."""
     ready = READY.get("counter")
-    if ready is not None:
-        with ready.get_lock():
-            ready.value += 1
+    if ready is None:
+        return
+    wanted = worker.cfg.workers
+    with ready.get_lock():
+        ready.value += 1
+        last = ready.value == wanted
+    if last:
+        os.kill(worker.ppid, signal.SIGCHLD)
+    deadline = time.monotonic() + SWITCH_WAIT_S
+    while ready.value < wanted and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 # Sync workers, two per core: they answer and close, so a graceful reload (HUP) or a
 # worker's recycling loses no request, and nginx in front keeps client connections alive

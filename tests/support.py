@@ -4,6 +4,7 @@ helpers. Fixtures stay in the conftest.py files; no module imports from a confte
 """
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -12,7 +13,8 @@ from tools import PICTURE_SLUG, SEED_SLUG
 from tools.servers import ROOT
 
 __all__ = ["ARTICLES_DIR", "CONTENT_DIR", "PICTURE_SLUG", "PROFILES", "ROOT", "SEED_FILE",
-           "SEED_SLUG", "SITE_URL", "html", "seed_as_imported", "write_article"]
+           "SEED_SLUG", "SITE_URL", "html", "in_processes_at_once", "seed_as_imported",
+           "write_article"]
 
 SITE_URL = "https://news.example.org"
 PROFILES = {
@@ -61,3 +63,18 @@ def write_article(content_dir: Path, name: str, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def in_processes_at_once(target, *args, count: int = 4) -> list:
+    """What `target(*args, ready, results)` put in `results` in each of `count` forked
+    processes, released together by the barrier `ready`: workers starting at once."""
+    context = multiprocessing.get_context("fork")
+    ready, results = context.Barrier(count), context.Queue()
+    workers = [context.Process(target=target, args=(*args, ready, results))
+               for _ in range(count)]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(30)
+    return outcomes

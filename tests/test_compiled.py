@@ -24,7 +24,7 @@ from app.media import Pictures
 from app.responses import PageCache
 from app.state import state
 from tests.images import photo
-from tests.support import SITE_URL, write_article
+from tests.support import SITE_URL, in_processes_at_once, write_article
 
 PER_PAGE = 3
 SECTIONS = ("World", "Défense & Sécurité", "Culture")
@@ -231,15 +231,7 @@ def _open_in_a_worker(content: str, cache: str, ready, results) -> None:
 
 def test_workers_starting_together_build_it_once(tmp_path):
     content = newsroom(tmp_path / "content")
-    context = multiprocessing.get_context("fork")
-    ready, results = context.Barrier(4), context.Queue()
-    workers = [context.Process(target=_open_in_a_worker, args=(
-        str(content), str(tmp_path / "cache"), ready, results)) for _ in range(4)]
-    for worker in workers:
-        worker.start()
-    outcomes = [results.get(timeout=120) for _ in workers]
-    for worker in workers:
-        worker.join(30)
+    outcomes = in_processes_at_once(_open_in_a_worker, str(content), str(tmp_path / "cache"))
     assert sorted(outcomes) == [(0, 13)] * 3 + [(1, 13)]
     assert len(compiled_files(tmp_path / "cache")) == 1
 

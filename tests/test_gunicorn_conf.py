@@ -7,6 +7,7 @@ import runpy
 import signal
 import subprocess
 import sys
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -187,17 +188,30 @@ class _Arbiter:
             self.stopped.append(self.running.pop(0))
 
 
-def test_a_hup_keeps_an_old_worker_for_each_new_one_still_starting():
+def test_a_hup_keeps_the_old_workers_until_every_new_one_is_ready():
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     arbiter = _Arbiter(workers=3)
     conf["hold_old_workers"](arbiter)
     arbiter.running += ["new-0", "new-1", "new-2"]  # what gunicorn's reload() spawns
     arbiter.manage_workers()
-    assert arbiter.stopped == []  # none of the new ones has loaded the app yet
-    for ready in range(3):
-        conf["post_worker_init"](None)
-        arbiter.manage_workers()
-        assert arbiter.stopped == [f"old-{n}" for n in range(ready + 1)]
+    new_worker = type("Worker", (), {"cfg": arbiter.cfg, "ppid": os.getpid()})()
+    previous = signal.signal(signal.SIGCHLD, lambda *_: woken.append(True))
+    woken: list[bool] = []
+    try:
+        loading = [threading.Thread(target=conf["post_worker_init"], args=(new_worker,))
+                   for _ in range(3)]
+        for number, thread in enumerate(loading):
+            arbiter.manage_workers()
+            assert arbiter.stopped == [], f"an old worker stopped with {number} new ready"
+            thread.start()
+        for thread in loading:
+            thread.join(10)
+            assert not thread.is_alive()  # each waited for the others, then went on
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+    assert woken == [True]  # the last one ready woke the master
+    arbiter.manage_workers()
+    assert arbiter.stopped == ["old-0", "old-1", "old-2"]  # all at once
     assert arbiter.running == ["new-0", "new-1", "new-2"]
     assert "manage_workers" not in vars(arbiter)  # gunicorn's own again: TTIN, TTOU work
     arbiter.num_workers = 2

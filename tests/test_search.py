@@ -25,7 +25,7 @@ from app import create_app, search
 from app.articles import Article
 from app.content import load_store
 from app.state import state
-from tests.support import ROOT, SITE_URL, html
+from tests.support import ROOT, SITE_URL, html, in_processes_at_once
 from tools import servers
 
 PER_PAGE = 10
@@ -559,15 +559,7 @@ def _open_in_a_worker(content: str, cache: str, ready, results) -> None:
 
 def test_workers_starting_together_build_the_index_once(tmp_path):
     content = write_content(tmp_path / "content")
-    context = multiprocessing.get_context("fork")
-    ready, results = context.Barrier(4), context.Queue()
-    workers = [context.Process(target=_open_in_a_worker, args=(
-        str(content), str(tmp_path / "cache"), ready, results)) for _ in range(4)]
-    for worker in workers:
-        worker.start()
-    outcomes = [results.get(timeout=120) for _ in workers]
-    for worker in workers:
-        worker.join(30)
+    outcomes = in_processes_at_once(_open_in_a_worker, str(content), str(tmp_path / "cache"))
     assert sorted(outcomes) == [(0, PER_PAGE)] * 3 + [(1, PER_PAGE)]
 
 
