@@ -3,7 +3,7 @@ cached response, the page number of a paginated list, the addresses of listings,
 what every page's header and footer show.
 
 Views never set headers themselves: they render (once per process) and hand the bytes
-to responses.respond, which knows about caching, encodings and 304s.
+to app/responses.py, which knows about caching, encodings and 304s.
 """
 from __future__ import annotations
 
