@@ -147,6 +147,7 @@ def post_worker_init(worker) -> None:
     while ready.value < wanted and time.monotonic() < deadline:
         time.sleep(0.01)
 
+
 # Sync workers, two per core: they answer and close, so a graceful reload (HUP) or a
 # worker's recycling loses no request, and nginx in front keeps client connections alive
 # and buffers slow clients, the setup gunicorn's docs recommend for sync workers. The
