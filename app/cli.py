@@ -9,14 +9,12 @@ which Flask's CLI offers whether or not the app loads, and it never builds one.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import UTC, tzinfo
 from pathlib import Path
 
 import click
 
-from . import compiled, identity, route_names
+from . import compiled, files, identity, route_names
 from .articles import Article, ArticleStore, clashes
 from .config import ConfigError, settings, time_zone
 from .content import (
@@ -141,23 +139,10 @@ def check_articles(content_dir: Path) -> None:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename it over `path`.
-
-    Readers (and a server starting up) see the old file or the whole new one, never a
-    half-written one. The temporary name does not end in .md, so it is never loaded.
-    """
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp makes it 0600; the server must read it
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    """Write `text` as `path` whole (app/files.py): readers (and a server starting up)
+    see the old file or the whole new one. The temporary name does not end in .md, so it
+    is never loaded."""
+    files.write_whole(path, text.encode("utf-8"))
 
 
 def clash_with(directory: Path, candidate: Article) -> str | None:

@@ -67,7 +67,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import articles as articles_module
-from . import content, listings, media, search
+from . import content, files, listings, media, search
 from .articles import Article, Author, Store
 from .config import ConfigError
 from .content import ContentError, ContentErrors
@@ -1024,18 +1024,16 @@ def build(content_dir: Path, folder: Path, line: str, zone: tzinfo, pictures: Pi
         if path.is_file():
             temporary.unlink()
         else:
-            with open(temporary, "rb") as written:
-                os.fsync(written.fileno())
-            os.replace(temporary, path)
-            search.sync_directory(folder)
+            files.put_in_place(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     # The next start opens the file without a build if its stats are these, and can be
     # trusted; the next build reuses its records in any case.
-    _write_seen(folder, line, {"key": outcome.key, "scanned_ns": scanned,
-                               "stats": outcome.stats if outcome.stats == found.stats else None,
-                               "trusted": found.trusted})
+    seen = {"key": outcome.key, "scanned_ns": scanned,
+            "stats": outcome.stats if outcome.stats == found.stats else None,
+            "trusted": found.trusted}
+    files.write_whole(folder / f"{line}.seen", json.dumps(seen).encode("utf-8"))
     log.info("content compiled in %.1f s: %d files parsed, %d reused: %s",
              time.monotonic() - began, outcome.parsed, outcome.reused, path)
     if search_dir is not None and not outcome.problems:
@@ -1054,12 +1052,6 @@ def _prepare_search(path: Path, search_dir: Path, previous_key: str | None,
         unchanged = (search.key_for(previous_key),
                      {facts.slug for facts in outcome.facts if facts.seq in outcome.reused_seqs})
     search.open_index(search_dir, opened.store, key=opened.search_key, previous=unchanged)
-
-
-def _write_seen(folder: Path, line: str, seen: dict) -> None:
-    temporary = folder / f"{line}.seen.{os.getpid()}.tmp"
-    temporary.write_text(json.dumps(seen), encoding="utf-8")
-    os.replace(temporary, folder / f"{line}.seen")
 
 
 def cleanup(folder: Path, keep: int = KEEP) -> None:

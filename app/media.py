@@ -30,7 +30,6 @@ import io
 import json
 import os
 import re
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -43,7 +42,7 @@ import PIL
 from markupsafe import Markup
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError, features
 
-from . import share_cards
+from . import files, share_cards
 from .articles import Article, long_date
 from .config import ConfigError
 
@@ -364,10 +363,10 @@ class MediaCache:
             return None
 
     def write(self, name: str, data: bytes) -> None:
-        _write_atomically(self.folder / name, data)
+        files.write_whole(self.folder / name, data)
 
     def write_record(self, key: str, record: dict, kind: str = "json") -> None:
-        _write_atomically(self.index / f"{key}.{kind}",
+        files.write_whole(self.index / f"{key}.{kind}",
                           json.dumps(record, sort_keys=True).encode("utf-8"))
 
     @contextmanager
@@ -395,22 +394,6 @@ class MediaCache:
                     data = make()
                     self.write(name, data)
         return data
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Readers (another worker, nginx) see no file or the whole file, never part of it."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o644)  # nginx reads them
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 # --- Pictures as articles name them -------------------------------------------------------

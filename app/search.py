@@ -48,11 +48,13 @@ import threading
 import time
 import unicodedata
 from collections.abc import Container, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup, escape
 
+from . import files
 from .articles import Article
 
 log = logging.getLogger(__name__)
@@ -232,44 +234,47 @@ def _numbered(articles: Iterable[Article]) -> Iterator[tuple[int, Article]]:
 _INSERT = f"INSERT INTO docs (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)"
 
 
-def build(path: Path, articles: Iterable[Article], key: str) -> None:
-    """Write the index of `articles` (in the store's order, read once) to `path`, whole
-    or not at all: it is written under a temporary name and renamed into place once
-    complete."""
+@contextmanager
+def _written(path: Path, copy_of: Path | None = None) -> Iterator[sqlite3.Connection]:
+    """A connection to a new index (a copy of `copy_of`, if given) that becomes `path`
+    when the block ends, whole or not at all: it is written under a temporary name and
+    renamed into place once complete (app/files.py), removed if anything fails."""
     temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    facets = _Facets()
     try:
+        if copy_of is not None:
+            shutil.copyfile(copy_of, temporary)
         db = sqlite3.connect(temporary, isolation_level=None)
         try:
-            # One writer, a file nobody reads until it is renamed: no journal, no syncs
-            # until the end. 8 KiB pages hold an article's text with less waste than 4 KiB.
-            db.executescript("PRAGMA page_size = 8192; PRAGMA journal_mode = OFF;"
-                             "PRAGMA synchronous = OFF;" + SCHEMA)
-            db.execute("BEGIN")
-            # No merging while loading (it made the load twice as slow at 100,000
-            # articles): the 'optimize' below merges everything once.
-            db.execute("INSERT INTO docs (docs, rank) VALUES ('automerge', 0)")
-            db.execute("INSERT INTO docs (docs, rank) VALUES ('crisismerge', 10000)")
-            db.executemany(_INSERT, _rows(_numbered(articles), facets))
-            db.executemany("INSERT INTO articles (id, slug) VALUES (?, ?)", facets.slugs)
-            # One merged segment: faster queries, and the file never changes again.
-            db.execute("INSERT INTO docs (docs) VALUES ('optimize')")
-            db.executemany("INSERT INTO info (name, value) VALUES (?, ?)",
-                           facets.info(key, len(facets.slugs)))
-            db.execute("COMMIT")
+            yield db
         finally:
             db.close()
-        _put_in_place(temporary, path)
+        files.put_in_place(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
 
 
-def _put_in_place(temporary: Path, path: Path) -> None:
-    with open(temporary, "rb") as written:
-        os.fsync(written.fileno())
-    os.replace(temporary, path)
-    sync_directory(path.parent)
+def build(path: Path, articles: Iterable[Article], key: str) -> None:
+    """Write the index of `articles` (in the store's order, read once) to `path`, whole
+    or not at all (_written)."""
+    facets = _Facets()
+    with _written(path) as db:
+        # One writer, a file nobody reads until it is renamed: no journal, no syncs
+        # until the end. 8 KiB pages hold an article's text with less waste than 4 KiB.
+        db.executescript("PRAGMA page_size = 8192; PRAGMA journal_mode = OFF;"
+                         "PRAGMA synchronous = OFF;" + SCHEMA)
+        db.execute("BEGIN")
+        # No merging while loading (it made the load twice as slow at 100,000
+        # articles): the 'optimize' below merges everything once.
+        db.execute("INSERT INTO docs (docs, rank) VALUES ('automerge', 0)")
+        db.execute("INSERT INTO docs (docs, rank) VALUES ('crisismerge', 10000)")
+        db.executemany(_INSERT, _rows(_numbered(articles), facets))
+        db.executemany("INSERT INTO articles (id, slug) VALUES (?, ?)", facets.slugs)
+        # One merged segment: faster queries, and the file never changes again.
+        db.execute("INSERT INTO docs (docs) VALUES ('optimize')")
+        db.executemany("INSERT INTO info (name, value) VALUES (?, ?)",
+                       facets.info(key, len(facets.slugs)))
+        db.execute("COMMIT")
 
 
 class NoRoom(Exception):
@@ -328,40 +333,30 @@ def patch(previous: Path, path: Path, articles: Iterable[Article], key: str,
     (the same fields as when `previous` was built) stay with their rowids, the others
     are deleted, and the new ones are inserted between their neighbours. Whole or not at
     all, like build(); raises NoRoom when a fresh build is needed instead."""
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        shutil.copyfile(previous, temporary)
-        db = sqlite3.connect(temporary, isolation_level=None)
-        try:
-            db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
-            kept = dict(db.execute("SELECT slug, id FROM articles"))
-            if len(kept) * PATCH_SHARE < PATCH_AT_MOST:
-                limit = max(1, int(len(kept) * PATCH_SHARE))
-            else:
-                limit = PATCH_AT_MOST
-            placed, staying = _placed(articles, kept, unchanged)
-            if len(placed) > limit:
-                raise NoRoom(f"{len(placed)} articles changed")
-            gone = [(rowid,) for slug, rowid in kept.items() if slug not in staying]
-            db.execute("BEGIN")
-            # Merged as they come, in small steps: a patched index gets a segment a patch.
-            db.execute("INSERT INTO docs (docs, rank) VALUES ('automerge', 4)")
-            db.executemany("DELETE FROM docs WHERE rowid = ?", gone)
-            db.executemany("DELETE FROM articles WHERE id = ?", gone)
-            facets = _Facets()
-            db.executemany(_INSERT, _rows(placed, facets))
-            db.executemany("INSERT INTO articles (id, slug) VALUES (?, ?)", facets.slugs)
-            _still_there(db, facets)
-            (count,) = db.execute("SELECT count(*) FROM articles").fetchone()
-            db.executemany("INSERT OR REPLACE INTO info (name, value) VALUES (?, ?)",
-                           facets.info(key, count))
-            db.execute("COMMIT")
-        finally:
-            db.close()
-        _put_in_place(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with _written(path, copy_of=previous) as db:
+        db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+        kept = dict(db.execute("SELECT slug, id FROM articles"))
+        if len(kept) * PATCH_SHARE < PATCH_AT_MOST:
+            limit = max(1, int(len(kept) * PATCH_SHARE))
+        else:
+            limit = PATCH_AT_MOST
+        placed, staying = _placed(articles, kept, unchanged)
+        if len(placed) > limit:
+            raise NoRoom(f"{len(placed)} articles changed")
+        gone = [(rowid,) for slug, rowid in kept.items() if slug not in staying]
+        db.execute("BEGIN")
+        # Merged as they come, in small steps: a patched index gets a segment a patch.
+        db.execute("INSERT INTO docs (docs, rank) VALUES ('automerge', 4)")
+        db.executemany("DELETE FROM docs WHERE rowid = ?", gone)
+        db.executemany("DELETE FROM articles WHERE id = ?", gone)
+        facets = _Facets()
+        db.executemany(_INSERT, _rows(placed, facets))
+        db.executemany("INSERT INTO articles (id, slug) VALUES (?, ?)", facets.slugs)
+        _still_there(db, facets)
+        (count,) = db.execute("SELECT count(*) FROM articles").fetchone()
+        db.executemany("INSERT OR REPLACE INTO info (name, value) VALUES (?, ?)",
+                       facets.info(key, count))
+        db.execute("COMMIT")
 
 
 def _still_there(db: sqlite3.Connection, facets: _Facets) -> None:
@@ -378,15 +373,6 @@ def _still_there(db: sqlite3.Connection, facets: _Facets) -> None:
 
     facets.sections = {section for section in sections if held(_section_token(section))}
     facets.years = {year for year in years if held(_year_token(year))}
-
-
-def sync_directory(directory: Path) -> None:
-    """fsync a folder, so that a file just renamed into it survives a power cut."""
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def cleanup(directory: Path, keep: int = KEEP) -> None:
