@@ -18,14 +18,7 @@ from markupsafe import Markup
 
 from .articles import Article, ArticleStore, long_date
 from .feeds import MEDIA_TYPES
-from .responses import (
-    PreparedResponse,
-    Ready,
-    Rendered,
-    answer,
-    html_cache_control,
-    tail_for,
-)
+from .responses import Ready, Rendered, html_cache_control, respond_with, tail_for
 from .share import site_feed_links
 from .state import state
 
@@ -133,8 +126,7 @@ def cached(key: Hashable, render: Callable[[], Rendered], *, by_address: bool = 
     tail = tail_for(page, max_age)
     if by_address:
         pages.answer_by_address(request.environ, Ready(key, page, tail))
-    code, headers, body = answer(page, tail, request.environ)
-    return PreparedResponse(body, headers, status=code)
+    return respond_with(page, tail)
 
 
 # A page number as the site writes it in its links, and the other spellings of one.

@@ -379,8 +379,13 @@ def respond(page: Rendered, status: int = 200, max_age: int | None = None,
             cache_control: str | None = None) -> Response:
     """The response for `page` (see answer and tail_for). The security headers go in
     here already, so the after_request hook has nothing left to do."""
-    code, headers, body = answer(page, tail_for(page, max_age, cache_control),
-                                 request.environ, status)
+    return respond_with(page, tail_for(page, max_age, cache_control), status)
+
+
+def respond_with(page: Rendered, tail: tuple[tuple[str, str], ...],
+                 status: int = 200) -> Response:
+    """The response for `page` and the current request, ending with `tail`."""
+    code, headers, body = answer(page, tail, request.environ, status)
     return PreparedResponse(body, headers, status=code)
 
 
