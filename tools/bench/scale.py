@@ -139,15 +139,8 @@ def hup(row: dict, seconds: int, script: Path) -> None:
             article_text(row["articles"] + 60 * 24 * 365 * 30), encoding="utf-8")
         timing["sent"] = time.monotonic()
         row["server"].send_signal(signal.SIGHUP)
-        deadline = timing["sent"] + seconds * 2
-        while time.monotonic() < deadline:
-            try:
-                if servers.http_status(url, timeout=5) == 200:
-                    timing["served"] = time.monotonic()
-                    return
-            except OSError:  # queued behind wrk while the workers change: not yet
-                pass
-            time.sleep(0.1)
+        if load.answers_200(url, patience=seconds * 2):
+            timing["served"] = time.monotonic()
 
     timer = threading.Timer(seconds / 3, publish)
     timer.start()
