@@ -21,7 +21,6 @@ import dataclasses
 import json
 import shlex
 import shutil
-import statistics
 import tempfile
 import urllib.request
 from pathlib import Path
@@ -155,8 +154,7 @@ def report(results: dict[str, list[wrk.Result]]) -> None:
     """Medians, and ratios taken within each round then medianed: on a shared machine
     the load moves between rounds, and a ratio of neighbours moves much less."""
     def paired(name: str, base: str) -> float:
-        return statistics.median(r.requests_per_s / b.requests_per_s
-                                 for r, b in zip(results[name], results[base], strict=True))
+        return wrk.paired_ratio(results[name], results[base])
 
     medians = {name: wrk.median(runs) for name, runs in results.items()}
     ceiling_cpu = medians[CEILING].cpu_us
@@ -169,9 +167,7 @@ def report(results: dict[str, list[wrk.Result]]) -> None:
               f" {result.cpu_us:11.0f} {ceiling_cpu / result.cpu_us:16.2f}"
               f" {best[name]:11.0f} {best[name] / best[CEILING]:13.2f}"
               + (f"  !! {result.errors}" if result.errors else ""))
-    print("requests/s in each round:")
-    for name, runs in results.items():
-        print(f"  {name}: " + ", ".join(f"{r.requests_per_s:.0f}" for r in runs))
+    wrk.print_rounds(results)
 
 
 if __name__ == "__main__":

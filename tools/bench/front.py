@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import tempfile
 from pathlib import Path
 
@@ -84,14 +83,11 @@ def report(results: dict[str, list[wrk.Result]], headers: dict[str, int], body: 
           f"{'/ static':>9}")
     for name, runs in results.items():
         median = wrk.median(runs)
-        ratio = statistics.median(r.requests_per_s / s.requests_per_s
-                                  for r, s in zip(runs, static, strict=True))
+        ratio = wrk.paired_ratio(runs, static)
         print(f"{name:18} {median.requests_per_s:9.0f} {median.p50_ms:8.2f} "
               f"{median.p99_ms:8.2f} {headers[name]:13d} {ratio:9.3f}"
               + (f"  !! {median.errors}" if median.errors else ""))
-    print("requests/s in each round:")
-    for name, runs in results.items():
-        print(f"  {name}: " + ", ".join(f"{r.requests_per_s:.0f}" for r in runs))
+    wrk.print_rounds(results)
 
 
 if __name__ == "__main__":

@@ -62,3 +62,17 @@ def median(results: list[Result]) -> Result:
                   "; ".join(sorted({r.errors for r in results if r.errors})),
                   int(statistics.median(r.requests for r in results)),
                   statistics.median(r.cpu_us for r in results))
+
+
+def paired_ratio(runs: list[Result], baseline: list[Result]) -> float:
+    """The median of each round's ratio of requests/s: targets that took turns meet the
+    same load from other jobs round by round, so this moves less than a ratio of medians."""
+    return statistics.median(r.requests_per_s / b.requests_per_s
+                             for r, b in zip(runs, baseline, strict=True))
+
+
+def print_rounds(results: dict[str, list[Result]]) -> None:
+    """Each target's requests/s round by round, for a reader to judge the noise."""
+    print("requests/s in each round:")
+    for name, runs in results.items():
+        print(f"  {name}: " + ", ".join(f"{r.requests_per_s:.0f}" for r in runs))
